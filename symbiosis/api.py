@@ -1,0 +1,56 @@
+"""The functions planning scripts call: ``load_case``, ``optimize``, ``compare``."""
+from __future__ import annotations
+
+import time
+
+from symbiosis.case import Case
+from symbiosis.model import Options, ParkModel
+from symbiosis.result import Result, make_result
+
+
+def optimize(case: Case, objective: str | None = None, *, time_limit: float | None = None,
+             mip_gap: float | None = None, threads: int | None = None, limits: dict | None = None,
+             weights: dict | None = None, status_quo: bool = False, reuse_tolerance: float | None = None,
+             model: ParkModel | None = None) -> Result:
+    """Build the model of ``case``, solve it and return a :class:`Result`.
+
+    Parameters
+    ----------
+    objective : ``"reuse"``, ``"cost"``, ``"profit"``, ``"co2"``, ``"disposal"``,
+        ``"reuse-then-cost"`` (default, from the case's settings) or ``"weighted"``.
+    time_limit, mip_gap, threads : HiGHS settings (seconds, relative gap, threads).
+    limits : e.g. ``{"capex": 5e8, "new_plants": 2, "co2": 1e6, "min_reuse_rate": 0.6}``.
+    status_quo : solve today's park only (existing plants and exchanges).
+
+    Raises
+    ------
+    InfeasibleError : the park cannot run as stated; ``reasons`` name plants and materials.
+    SolverError : the solver found no network in time.
+
+    Examples
+    --------
+    >>> import symbiosis
+    >>> r = symbiosis.optimize(symbiosis.examples.tutorial())
+    >>> round(r.kpi("byproducts_reused"))
+    427200
+    """
+    timings = {}
+    pm = model if model is not None else ParkModel(case)
+    timings.update({k: v for k, v in pm.timings.items() if k in ("candidates", "build")})
+    opts = Options(objective=objective, time_limit=time_limit, mip_gap=mip_gap, threads=threads,
+                   limits=limits or {}, weights=weights, status_quo=status_quo, reuse_tolerance=reuse_tolerance)
+    t0 = time.perf_counter()
+    sol = pm.solve(opts)
+    timings["solve"] = sol.info.solve_time
+    timings["solve_and_handoff"] = time.perf_counter() - t0
+    t0 = time.perf_counter()
+    result = make_result(case, pm.exchanges, sol, timings)
+    timings["extract"] = pm.timings.get("extract", 0.0) + time.perf_counter() - t0
+    result.timings = timings
+    return result
+
+
+def compare(case: Case, objective: str | None = None, **kw) -> dict[str, Result]:
+    """Solve the status quo and the optimised network of one case: ``{"status quo": r0, "optimised": r1}``."""
+    return {"status quo": optimize(case, objective, status_quo=True, **kw),
+            "optimised": optimize(case, objective, **kw)}

@@ -1,0 +1,202 @@
+"""Domain objects: materials, processes, plants, exchanges and the case that holds them.
+
+Every number here is a float in the case's base units: material flows in the material's
+own unit per period (t/yr, MWh/yr, Nm3/yr), money in CNY, distances in km. Nothing here
+imports Pyomo; :mod:`symbiosis.model` reads these objects to build the optimisation.
+"""
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from pathlib import Path
+
+
+@dataclass(frozen=True)
+class Material:
+    name: str
+    kind: str
+    unit: str
+    label: str = ""
+    dimension: str = "mass"
+    price: float | None = None
+    sale_price: float | None = None
+    disposal_cost: float | None = None
+    max_purchase: float | None = None
+    max_sale: float | None = None
+    min_sale: float | None = None
+    co2_per_unit: float = 0.0
+    reuse_weight: float = 1.0
+    transport_cost: float | None = None
+    max_distance: float | None = None
+
+    @property
+    def is_byproduct(self) -> bool:
+        return self.kind == "byproduct"
+
+    @property
+    def is_mass(self) -> bool:
+        return self.dimension == "mass"
+
+
+@dataclass(frozen=True)
+class Slot:
+    """An input requirement ``amount`` per unit of activity, met by one or more options.
+
+    ``options`` maps material -> (equivalence, max_share, co2): one unit of the material
+    meets ``equivalence`` slot units, it may fill at most ``max_share`` of the slot, and
+    each unit used releases ``co2`` t of CO2 (e.g. limestone calcined in a cement kiln).
+    """
+
+    name: str
+    amount: float
+    options: dict[str, tuple[float, float, float]]
+
+    @property
+    def is_plain(self) -> bool:
+        return len(self.options) == 1
+
+
+@dataclass(frozen=True)
+class Process:
+    name: str
+    label: str
+    sector: str
+    activity_unit: str
+    product: str | None
+    slots: tuple[Slot, ...]
+    outputs: dict[str, float]
+    operating_cost: float = 0.0
+    co2: float = 0.0
+    file: str = ""
+
+    def input_materials(self) -> set[str]:
+        return {m for s in self.slots for m in s.options}
+
+    def max_intake(self, material: str, activity: float) -> float:
+        """Most of ``material`` the process can take at ``activity``."""
+        total = 0.0
+        for s in self.slots:
+            if material in s.options:
+                e, h, _ = s.options[material]
+                total += h * s.amount * activity / e
+        return total
+
+
+@dataclass(frozen=True)
+class Size:
+    capacity: float
+    capex: float
+
+
+@dataclass(frozen=True)
+class Plant:
+    name: str
+    process: str
+    status: str  # "existing" or "candidate"
+    label: str = ""
+    sizes: tuple[Size, ...] = ()
+    activity_min: float = 0.0  # existing plants: the range they run in
+    activity_max: float = 0.0
+    min_load: float = 0.0
+    can_close: bool = False
+    force: bool = False
+    forbid: bool = False
+    life: float = 20.0
+    fixed_cost: float = 0.0
+    location: tuple[float, float] | None = None
+    park: str = ""
+    sector: str = ""
+
+    @property
+    def is_candidate(self) -> bool:
+        return self.status == "candidate"
+
+    @property
+    def capacity(self) -> float:
+        """Largest activity the plant can reach (largest size for candidates)."""
+        if self.is_candidate:
+            return max((s.capacity for s in self.sizes), default=0.0)
+        return self.activity_max
+
+
+@dataclass(frozen=True)
+class ExchangeRule:
+    """An exchange named in the case: an extra candidate, or limits on a generated one."""
+
+    source: str
+    target: str
+    material: str
+    existing: bool = False
+    force: bool = False
+    forbid: bool = False
+    max: float | None = None
+    min: float | None = None
+    fixed_cost: float | None = None
+    capex: float | None = None
+    distance: float | None = None
+    transport_cost: float | None = None
+
+    @property
+    def key(self) -> tuple[str, str, str]:
+        return (self.source, self.target, self.material)
+
+
+@dataclass(frozen=True)
+class Settings:
+    max_distance: float | None = None
+    transport_cost: float = 0.45
+    exchange_fixed_cost: float = 0.0
+    detour_factor: float = 1.3
+    discount_rate: float = 0.08
+    life: float = 20.0
+    generate_candidates: bool = True
+    objective: str = "reuse-then-cost"
+    reuse_tolerance: float = 0.0
+    carbon_price: float = 0.0
+    time_limit: float = 60.0
+    mip_gap: float = 1e-4
+
+
+@dataclass
+class Case:
+    """A validated park: the single input of the graph and the model."""
+
+    name: str
+    materials: dict[str, Material]
+    processes: dict[str, Process]
+    plants: dict[str, Plant]
+    exchanges: list[ExchangeRule] = field(default_factory=list)
+    settings: Settings = field(default_factory=Settings)
+    description: str = ""
+    path: Path | None = None
+    scenarios: dict[str, dict] = field(default_factory=dict)
+    units: dict[str, str] = field(default_factory=lambda: {"money": "CNY", "period": "yr", "distance": "km"})
+
+    def process_of(self, plant: str) -> Process:
+        return self.processes[self.plants[plant].process]
+
+    def graph(self):
+        """The park as a networkx MultiDiGraph of plants, markets and candidate exchanges."""
+        from symbiosis.graph import build_graph
+        return build_graph(self)
+
+    def crf(self, life: float) -> float:
+        """Capital recovery factor r / (1 - (1 + r)^-n)."""
+        r = self.settings.discount_rate
+        if life <= 0:
+            raise ValueError("life must be positive")
+        if r == 0:
+            return 1.0 / life
+        return r / (1.0 - (1.0 + r) ** (-life))
+
+    def __repr__(self) -> str:
+        n_new = sum(p.is_candidate for p in self.plants.values())
+        return (f"<Case {self.name!r}: {len(self.plants)} plants ({n_new} candidates), "
+                f"{len(self.processes)} processes, {len(self.materials)} materials>")
+
+
+def great_circle_km(a: tuple[float, float], b: tuple[float, float]) -> float:
+    """Haversine distance in km between two (lon, lat) points in degrees."""
+    lon1, lat1, lon2, lat2 = map(math.radians, (a[0], a[1], b[0], b[1]))
+    h = math.sin((lat2 - lat1) / 2) ** 2 + math.cos(lat1) * math.cos(lat2) * math.sin((lon2 - lon1) / 2) ** 2
+    return 2 * 6371.0088 * math.asin(min(1.0, math.sqrt(h)))

@@ -1,0 +1,138 @@
+"""An independent checker of solutions: recompute every balance from the case data and
+the result tables alone (not from the model's constraints) and report what fails.
+
+Used by the test suite on every solution and by ``symbiosis solve --check``.
+"""
+from __future__ import annotations
+
+from collections import defaultdict
+
+from symbiosis.case import Case, great_circle_km
+from symbiosis.result import Result
+
+
+def check_result(case: Case, result: Result, rtol: float = 1e-5, atol: float = 1e-3) -> list[str]:
+    """Return a list of violations (empty when the solution is sound).
+
+    Checked: every plant's outputs = exchanges out + sales + disposal; every plant's
+    inputs = exchanges in + purchases; every input slot is met (sum of equivalence x use =
+    requirement x activity) within the options' shares; activity within capacity and
+    stated output; flows only on chosen exchanges between running plants, within the
+    exchange's cap; market caps and demands; no flow of a by-product above what was made;
+    the KPI totals agree with the tables.
+    """
+    bad: list[str] = []
+
+    def close(a, b):
+        return abs(a - b) <= atol + rtol * max(abs(a), abs(b))
+
+    plants = result.plants.set_index("plant")
+    act = plants["activity"].to_dict()
+    running = plants["built"].to_dict()
+    out_flow, in_flow = defaultdict(float), defaultdict(float)
+    for r in result.exchanges.itertuples():
+        if r.flow < 0:
+            bad.append(f"exchange {r.source}->{r.target}:{r.material} has negative flow {r.flow}")
+        if r.flow > atol:
+            out_flow[(r.source, r.material)] += r.flow
+            in_flow[(r.target, r.material)] += r.flow
+            if not (running.get(r.source) and running.get(r.target)):
+                bad.append(f"exchange {r.source}->{r.target}:{r.material} carries {r.flow:g} but a plant is not running")
+            if r.forbidden:
+                bad.append(f"forbidden exchange {r.source}->{r.target}:{r.material} carries {r.flow:g}")
+    rules = {e.key: e for e in case.exchanges}
+    for r in result.exchanges.itertuples():
+        rule = rules.get((r.source, r.target, r.material))
+        if rule is not None and rule.max is not None and r.flow > rule.max + atol + rtol * rule.max:
+            bad.append(f"exchange {r.source}->{r.target}:{r.material} carries {r.flow:g} above its max {rule.max:g}")
+        if rule is not None and rule.min and r.chosen and r.flow < rule.min - atol - rtol * rule.min:
+            bad.append(f"exchange {r.source}->{r.target}:{r.material} carries {r.flow:g} below its min {rule.min:g}")
+        if rule is None or rule.distance is None:
+            pa, pb = case.plants[r.source].location, case.plants[r.target].location
+            if r.flow > atol and pa and pb:
+                d = great_circle_km(pa, pb) * case.settings.detour_factor
+                mat = case.materials[r.material]
+                limit = mat.max_distance if mat.max_distance is not None else case.settings.max_distance
+                if limit is not None and d > limit * (1 + 1e-9) and rule is None:
+                    bad.append(f"exchange {r.source}->{r.target}:{r.material} spans {d:.1f} km, beyond {limit:g} km")
+    buy, sell, disp = defaultdict(float), defaultdict(float), defaultdict(float)
+    for r in result.market.itertuples():
+        buy[(r.plant, r.material)] += r.purchase
+        sell[(r.plant, r.material)] += r.sale
+        disp[(r.plant, r.material)] += r.disposal
+        mat = case.materials[r.material]
+        if r.purchase > atol and mat.price is None:
+            bad.append(f"plant {r.plant} buys {r.material}, which has no price")
+        if r.sale > atol and mat.sale_price is None:
+            bad.append(f"plant {r.plant} sells {r.material}, which has no sale_price")
+        if r.disposal > atol and mat.disposal_cost is None:
+            bad.append(f"plant {r.plant} disposes of {r.material}, which has no disposal_cost")
+    use = defaultdict(float)
+    slot_fill = defaultdict(dict)
+    for r in result.inputs.itertuples():
+        use[(r.plant, r.material)] += r.amount
+        slot_fill[(r.plant, r.slot)][r.material] = r.amount
+    for name, p in case.plants.items():
+        proc = case.processes[p.process]
+        a = act[name]
+        if p.is_candidate:
+            if not running[name] and a > atol:
+                bad.append(f"plant {name} is not built but runs at {a:g}")
+            cap = plants.loc[name, "capacity"]
+            if a > cap + atol + rtol * cap:
+                bad.append(f"plant {name} runs at {a:g}, above its capacity {cap:g}")
+            if running[name] and p.min_load and a < p.min_load * cap - atol - rtol * cap:
+                bad.append(f"plant {name} runs at {a:g}, below its min load {p.min_load:g} x {cap:g}")
+        elif running[name]:
+            if a > p.activity_max + atol + rtol * p.activity_max or a < p.activity_min - atol - rtol * p.activity_min:
+                bad.append(f"existing plant {name} runs at {a:g}, outside [{p.activity_min:g}, {p.activity_max:g}]")
+        elif a > atol:
+            bad.append(f"closed plant {name} runs at {a:g}")
+        for mn, coef in proc.outputs.items():
+            made = coef * a
+            went = out_flow[(name, mn)] + sell[(name, mn)] + disp[(name, mn)]
+            if not close(made, went):
+                bad.append(f"plant {name} makes {made:g} {mn} but {went:g} leaves it (exchanges, sales, disposal)")
+        for mn in proc.input_materials():
+            got = in_flow[(name, mn)] + buy[(name, mn)]
+            if not close(use[(name, mn)], got):
+                bad.append(f"plant {name} uses {use[(name, mn)]:g} {mn} but receives {got:g}")
+        for s in proc.slots:
+            fill = slot_fill.get((name, s.name), {})
+            met = sum(s.options[mn][0] * v for mn, v in fill.items() if mn in s.options)
+            need = s.amount * a
+            if not close(met, need):
+                bad.append(f"plant {name} slot {s.name}: needs {need:g}, met {met:g}")
+            for mn, v in fill.items():
+                if mn not in s.options:
+                    bad.append(f"plant {name} slot {s.name} is filled with {mn}, not one of its options")
+                    continue
+                e, h, _ = s.options[mn]
+                if e * v > h * need + atol + rtol * need:
+                    bad.append(f"plant {name} slot {s.name}: {mn} fills {e * v:g} of {need:g}, above its share {h:g}")
+    for mn, mat in case.materials.items():
+        tb = sum(v for (p, m2), v in buy.items() if m2 == mn)
+        ts = sum(v for (p, m2), v in sell.items() if m2 == mn)
+        if mat.max_purchase is not None and tb > mat.max_purchase + atol + rtol * mat.max_purchase:
+            bad.append(f"the park buys {tb:g} {mn}, above max_purchase {mat.max_purchase:g}")
+        if mat.max_sale is not None and ts > mat.max_sale + atol + rtol * mat.max_sale:
+            bad.append(f"the park sells {ts:g} {mn}, above max_sale {mat.max_sale:g}")
+        if mat.min_sale and ts < mat.min_sale - atol - rtol * mat.min_sale:
+            bad.append(f"the park sells {ts:g} {mn}, below its demand {mat.min_sale:g}")
+    reused = sum(r.flow for r in result.exchanges.itertuples()
+                 if case.materials[r.material].is_byproduct and r.unit == "t")
+    if not close(reused, result.kpi("byproducts_reused")):
+        bad.append(f"KPI byproducts_reused {result.kpi('byproducts_reused'):g} != sum of flows {reused:g}")
+    gen = sum(coef * act[n] for n, p in case.plants.items()
+              for mn, coef in case.processes[p.process].outputs.items()
+              if case.materials[mn].is_byproduct and case.materials[mn].unit == "t")
+    if not close(gen, result.kpi("byproducts_generated")):
+        bad.append(f"KPI byproducts_generated {result.kpi('byproducts_generated'):g} != recomputed {gen:g}")
+    return bad
+
+
+def assert_sound(case: Case, result: Result):
+    """Raise AssertionError listing the violations, if any (for tests)."""
+    bad = check_result(case, result)
+    if bad:
+        raise AssertionError("solution fails the independent check:\n  " + "\n  ".join(bad[:30]))

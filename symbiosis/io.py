@@ -1,0 +1,627 @@
+"""Read case files and process libraries, resolve units and references, validate.
+
+``load_case(path)`` is the only way in: it returns a :class:`symbiosis.case.Case` or
+raises :class:`symbiosis.errors.CaseError` listing every problem found, each with the
+file, the entry path and what is expected.
+"""
+from __future__ import annotations
+
+import copy
+import difflib
+import functools
+import os
+from pathlib import Path
+from typing import Any
+
+import yaml
+from pydantic import BaseModel, ValidationError
+
+from symbiosis import schema
+from symbiosis.case import Case, ExchangeRule, Material, Plant, Process, Settings, Size, Slot
+from symbiosis.errors import CaseError, Problem
+from symbiosis.units import UnitProblem, dimension_of, to_float, ureg
+
+PACKAGE_DIR = Path(__file__).resolve().parent
+
+
+def _shipped(folder: str) -> Path:
+    """The shipped models/ or cases/ folder: beside the package (source checkout, editable
+    install) or inside it (wheel, where they are packed as symbiosis/_data/...)."""
+    for cand in (PACKAGE_DIR.parent / folder, PACKAGE_DIR / "_data" / folder):
+        if cand.is_dir():
+            return cand
+    return PACKAGE_DIR.parent / folder
+
+
+def shipped_models_dir() -> Path:
+    return _shipped("models")
+
+
+def shipped_cases_dir() -> Path:
+    return _shipped("cases")
+
+
+# --------------------------------------------------------------------------- YAML reading
+class _UniqueKeyLoader(yaml.SafeLoader):
+    """SafeLoader that refuses a key given twice in one mapping (PyYAML keeps the last)."""
+
+
+def _construct_mapping(loader, node, deep=False):
+    seen = {}
+    for key_node, _ in node.value:
+        key = loader.construct_object(key_node, deep=deep)
+        if key in seen:
+            raise yaml.constructor.ConstructorError(
+                "while reading a mapping", node.start_mark,
+                f"found the key {key!r} twice (first on line {seen[key] + 1})", key_node.start_mark)
+        seen[key] = key_node.start_mark.line
+    return yaml.SafeLoader.construct_mapping(loader, node, deep=deep)
+
+
+_UniqueKeyLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_mapping)
+
+
+def read_yaml(path: Path) -> Any:
+    """Parse a YAML file; syntax errors become a CaseError naming file, line and column."""
+    try:
+        text = Path(path).read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise CaseError([Problem(str(path), "", "file not found; check the path")]) from None
+    except OSError as exc:
+        raise CaseError([Problem(str(path), "", f"cannot read the file: {exc.strerror}")]) from None
+    try:
+        return yaml.load(text, Loader=_UniqueKeyLoader)
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark
+        where = f"line {mark.line + 1}, column {mark.column + 1}" if mark else ""
+        raise CaseError([Problem(str(path), where, f"YAML syntax error: {exc.problem}"
+                                 + (f" ({exc.context})" if exc.context else "")
+                                 + "; check indentation, colons and quotes there")]) from None
+    except yaml.YAMLError as exc:
+        raise CaseError([Problem(str(path), "", f"YAML error: {exc}")]) from None
+
+
+# --------------------------------------------------------------------------- pydantic errors
+def entry_path(loc: tuple) -> str:
+    out = ""
+    for part in loc:
+        if isinstance(part, int):
+            out += f"[{part}]"
+        else:
+            out += ("." if out else "") + str(part)
+    return out
+
+
+def _model_at(model: type[BaseModel], loc: tuple) -> type[BaseModel] | None:
+    """The pydantic model that owns the last element of ``loc`` (for hints)."""
+    import typing
+    cur: Any = model
+    for part in loc[:-1]:
+        if isinstance(part, int):
+            continue
+        if isinstance(cur, type) and issubclass(cur, BaseModel):
+            field = cur.model_fields.get(part) or next(
+                (f for f in cur.model_fields.values() if f.alias == part), None)
+            if field is None:
+                # a key of a dict[str, Model]
+                continue
+            ann = field.annotation
+            cur = _inner_model(ann)
+        if cur is None:
+            return None
+    return cur if isinstance(cur, type) and issubclass(cur, BaseModel) else None
+
+
+def _inner_model(ann):
+    import typing
+    if isinstance(ann, type) and issubclass(ann, BaseModel):
+        return ann
+    for arg in typing.get_args(ann):
+        found = _inner_model(arg)
+        if found is not None:
+            return found
+    return None
+
+
+def problems_from_validation(exc: ValidationError, file: str, model: type[BaseModel],
+                             prefix: tuple = ()) -> list[Problem]:
+    problems = []
+    for err in exc.errors(include_url=False):
+        loc = prefix + tuple(err["loc"])
+        typ = err["type"]
+        owner = _model_at(model, tuple(err["loc"]))
+        last = err["loc"][-1] if err["loc"] else ""
+        if typ == "missing":
+            desc = ""
+            if owner is not None and last in owner.model_fields:
+                desc = owner.model_fields[last].description or ""
+            msg = f"required field {last!r} is missing" + (f" ({desc})" if desc else "")
+        elif typ == "extra_forbidden":
+            known = [f.alias or n for n, f in owner.model_fields.items()] if owner is not None else []
+            close = difflib.get_close_matches(str(last), known, n=1)
+            msg = f"unknown field {last!r}" + (f"; did you mean {close[0]!r}?" if close else
+                                              (f"; allowed fields: {', '.join(sorted(known))}" if known else ""))
+        elif typ == "literal_error":
+            msg = f"{err['input']!r} is not allowed; expected {err['ctx']['expected']}"
+        else:
+            msg = err["msg"].removeprefix("Value error, ")
+            if "input" in err and typ not in ("value_error",):
+                msg += f" (got {err['input']!r})"
+        problems.append(Problem(file, entry_path(loc), msg))
+    return problems
+
+
+# --------------------------------------------------------------------------- library
+@functools.lru_cache(maxsize=32)
+def _read_library_file(path: str, mtime: float) -> tuple[dict, dict, list[Problem]]:
+    data = read_yaml(Path(path))
+    if data is None:
+        data = {}
+    if not isinstance(data, dict):
+        return {}, {}, [Problem(path, "", "a library file must be a mapping with 'materials' and/or 'processes'")]
+    try:
+        lib = schema.LibraryFile.model_validate(data)
+    except ValidationError as exc:
+        return {}, {}, problems_from_validation(exc, path, schema.LibraryFile)
+    return lib.materials, lib.processes, []
+
+
+def library_files(folder: Path) -> list[Path]:
+    return sorted(p for p in Path(folder).rglob("*.yaml") if p.is_file())
+
+
+def read_library(folders: list[Path]) -> tuple[dict, dict, dict[str, str], list[Problem]]:
+    """Materials and processes (as schema objects) of the library folders, with the file
+    each came from. A material or process defined twice is an error."""
+    materials: dict[str, schema.MaterialSpec] = {}
+    processes: dict[str, schema.ProcessSpec] = {}
+    origin: dict[str, str] = {}
+    problems: list[Problem] = []
+    for folder in folders:
+        if not Path(folder).is_dir():
+            problems.append(Problem(str(folder), "library", "process library folder not found"))
+            continue
+        for f in library_files(folder):
+            try:
+                mats, procs, probs = _read_library_file(str(f), os.path.getmtime(f))
+            except CaseError as exc:
+                problems.extend(exc.problems)
+                continue
+            problems.extend(probs)
+            for kind, items, store in (("materials", mats, materials), ("processes", procs, processes)):
+                for name, spec in items.items():
+                    key = f"{kind}:{name}"
+                    if key in origin:
+                        problems.append(Problem(str(f), f"{kind}.{name}",
+                                                f"also defined in {origin[key]}; keep one definition"))
+                        continue
+                    origin[key] = str(f)
+                    store[name] = spec
+    return materials, processes, origin, problems
+
+
+# --------------------------------------------------------------------------- case
+def deep_merge(base: dict, over: dict) -> dict:
+    out = copy.deepcopy(base)
+    for k, v in over.items():
+        if isinstance(v, dict) and isinstance(out.get(k), dict):
+            out[k] = deep_merge(out[k], v)
+        else:
+            out[k] = copy.deepcopy(v)
+    return out
+
+
+def load_case(path: str | os.PathLike, scenario: str | None = None) -> Case:
+    """Read, validate and resolve a case file.
+
+    Parameters
+    ----------
+    path : a YAML case file (``.yaml``/``.yml``) or an Excel workbook (``.xlsx``).
+    scenario : name of one of the case's ``scenarios`` to merge over the base case.
+
+    Raises
+    ------
+    CaseError
+        listing every problem with file, entry and hint.
+
+    Examples
+    --------
+    >>> case = load_case(shipped_cases_dir() / "tutorial.yaml")
+    >>> sorted(case.plants)[:2]
+    ['carbide', 'power']
+    """
+    path = Path(path)
+    if path.suffix.lower() in (".xlsx", ".xlsm"):
+        from symbiosis.excel import read_case_workbook
+        data = read_case_workbook(path)
+    else:
+        data = read_yaml(path)
+    return case_from_dict(data, file=str(path), base_dir=path.parent, scenario=scenario)
+
+
+def case_from_dict(data: Any, file: str = "<case>", base_dir: Path | None = None,
+                   scenario: str | None = None) -> Case:
+    """Validate a case given as a dict (as read from YAML) and resolve it into a Case."""
+    if not isinstance(data, dict):
+        raise CaseError([Problem(file, "", "a case file must be a mapping with at least 'name' and 'plants'")])
+    if scenario is not None:
+        scen = (data.get("scenarios") or {})
+        if scenario not in scen:
+            known = ", ".join(scen) or "none"
+            raise CaseError([Problem(file, f"scenarios.{scenario}",
+                                     f"no such scenario; the case defines: {known}")])
+        data = deep_merge({k: v for k, v in data.items()}, scen[scenario] or {})
+    try:
+        spec = schema.CaseSpec.model_validate(data)
+    except ValidationError as exc:
+        raise CaseError(problems_from_validation(exc, file, schema.CaseSpec)) from None
+    return _Resolver(spec, file, base_dir or Path("."), scenario).resolve()
+
+
+class _Resolver:
+    """Turns a validated CaseSpec into a Case, collecting every problem on the way."""
+
+    def __init__(self, spec: schema.CaseSpec, file: str, base_dir: Path, scenario: str | None):
+        self.spec, self.file, self.base_dir, self.scenario = spec, file, base_dir, scenario
+        self.problems: list[Problem] = []
+        self.unweighted: set[str] = set()
+        self.money = spec.units.money
+        self.period = spec.units.period
+        self.dist = spec.units.distance
+
+    # helpers ----------------------------------------------------------------
+    def problem(self, entry: str, msg: str, file: str | None = None):
+        self.problems.append(Problem(file or self.file, entry, msg))
+
+    def q(self, value, unit: str, entry: str, *, file: str | None = None, min_value: float | None = None,
+          positive: bool = False, default: float | None = None, allow_plain: bool = False) -> float | None:
+        if isinstance(value, schema.SourcedValue):
+            value = value.value
+        if value is None:
+            return default
+        try:
+            x = to_float(value, unit, allow_plain=allow_plain)
+        except UnitProblem as exc:
+            self.problem(entry, str(exc), file)
+            return default
+        if positive and not x > 0:
+            self.problem(entry, f"must be positive, got {value!r}", file)
+        elif min_value is not None and x < min_value:
+            self.problem(entry, f"must be at least {min_value:g}, got {value!r}", file)
+        return x
+
+    def share(self, value, entry: str, file: str | None = None) -> float:
+        if isinstance(value, str) and value.strip().endswith("%"):
+            x = self.q(value, "dimensionless", entry, file=file, default=1.0)
+        else:
+            x = self.q(value, "dimensionless", entry, file=file, default=1.0, allow_plain=True)
+        if x is not None and not (0 <= x <= 1):
+            self.problem(entry, f"must be a fraction between 0 and 1 (or a percentage), got {value!r}", file)
+        return x
+
+    def unknown(self, entry: str, what: str, name: str, known, file: str | None = None, hint: str = ""):
+        close = difflib.get_close_matches(name, list(known), n=1)
+        msg = f"unknown {what} {name!r}"
+        msg += f"; did you mean {close[0]!r}?" if close else ""
+        self.problem(entry, msg + (f" {hint}" if hint else ""), file)
+
+    # main ---------------------------------------------------------------------
+    def resolve(self) -> Case:
+        spec = self.spec
+        folders = self._library_folders()
+        lib_mats, lib_procs, origin, probs = read_library(folders)
+        self.problems.extend(probs)
+        for name in spec.processes:
+            origin[f"processes:{name}"] = self.file
+        mat_specs = dict(lib_mats)
+        mat_entry = {n: (origin[f"materials:{n}"], f"materials.{n}") for n in lib_mats}
+        for name, m in spec.materials.items():
+            if name in mat_specs:  # case fields override the library's
+                merged = mat_specs[name].model_dump(exclude_unset=True)
+                merged.update(m.model_dump(exclude_unset=True))
+                mat_specs[name] = schema.MaterialSpec.model_validate(merged)
+            else:
+                mat_specs[name] = m
+            mat_entry[name] = (self.file, f"materials.{name}")
+        self.mat_entry = mat_entry
+        materials = {n: self._material(n, s, *mat_entry[n]) for n, s in mat_specs.items()}
+        proc_specs = dict(lib_procs)
+        proc_specs.update(spec.processes)
+        used = {p.process for p in spec.plants.values()}
+        processes = {}
+        for n, ps in proc_specs.items():
+            pfile = origin.get(f"processes:{n}", self.file)
+            # library processes are checked in full only where the case uses them, so one
+            # broken model does not stop every case; the test suite checks them all
+            if pfile != self.file and n not in used:
+                continue
+            proc = self._process(n, ps, materials, pfile)
+            if proc is not None:
+                processes[n] = proc
+        settings = self._settings()
+        plants = {}
+        for name, ps in spec.plants.items():
+            plant = self._plant(name, ps, processes, proc_specs, settings)
+            if plant is not None:
+                plants[name] = plant
+        exchanges = [r for i, e in enumerate(spec.exchanges)
+                     if (r := self._exchange(i, e, plants, processes, materials)) is not None]
+        self._check_byproduct_weights(materials, processes, plants)
+        if self.problems:
+            raise CaseError(self.problems)
+        return Case(name=spec.name + (f" [{self.scenario}]" if self.scenario else ""),
+                    description=spec.description or "", materials=materials, processes=processes,
+                    plants=plants, exchanges=exchanges, settings=settings,
+                    path=Path(self.file) if not self.file.startswith("<") else None,
+                    scenarios=spec.scenarios or {},
+                    units={"money": self.money, "period": self.period, "distance": self.dist})
+
+    def _library_folders(self) -> list[Path]:
+        lib = self.spec.library
+        if lib is None:
+            return [shipped_models_dir()]
+        names = [lib] if isinstance(lib, str) else lib
+        out = []
+        for n in names:
+            p = Path(n)
+            if n in ("shipped", "default"):
+                p = shipped_models_dir()
+            elif not p.is_absolute():
+                p = self.base_dir / p
+            out.append(p)
+        return out
+
+    def _material(self, name: str, m: schema.MaterialSpec, file: str, entry: str) -> Material:
+        unit = m.unit or "t"
+        try:
+            dim = dimension_of(unit)
+        except Exception:
+            self.problem(f"{entry}.unit", f"unknown unit {unit!r}; use t, MWh, GJ, Nm3 or m**3", file)
+            unit, dim = "t", "mass"
+        if m.kind is None:
+            self.problem(f"{entry}.kind", "required field 'kind' is missing (raw, product, intermediate, "
+                         "byproduct, energy or utility)", file)
+        per_unit = f"{self.money}/({unit})"
+        per_period = f"({unit})/{self.period}"
+        weight = m.reuse_weight
+        if weight is None:
+            weight = 1.0 if dim == "mass" else 0.0
+            if m.kind == "byproduct" and dim != "mass":
+                self.unweighted.add(name)
+        return Material(
+            name=name, kind=m.kind or "raw", unit=unit, label=m.name or name.replace("_", " "), dimension=dim,
+            price=self.q(m.price, per_unit, f"{entry}.price", file=file),
+            sale_price=self.q(m.sale_price, per_unit, f"{entry}.sale_price", file=file),
+            disposal_cost=self.q(m.disposal_cost, per_unit, f"{entry}.disposal_cost", file=file),
+            max_purchase=self.q(m.max_purchase, per_period, f"{entry}.max_purchase", file=file, min_value=0),
+            max_sale=self.q(m.max_sale, per_period, f"{entry}.max_sale", file=file, min_value=0),
+            min_sale=self.q(m.min_sale, per_period, f"{entry}.min_sale", file=file, min_value=0),
+            co2_per_unit=self.q(m.co2_per_unit, f"t/({unit})", f"{entry}.co2_per_unit", file=file, default=0.0),
+            reuse_weight=weight,
+            transport_cost=self.q(m.transport_cost, f"{self.money}/({unit})/{self.dist}",
+                                  f"{entry}.transport_cost", file=file, min_value=0),
+            max_distance=self.q(m.max_distance, self.dist, f"{entry}.max_distance", file=file, min_value=0),
+        )
+
+    def _amount(self, value, mat: Material, activity: str, entry: str, file: str) -> float | None:
+        """Per-activity amount: '1.45 t' (per one unit of activity) or '1.45 t/t'."""
+        try:
+            x = to_float(value, mat.unit)
+        except UnitProblem:
+            return self.q(value, f"({mat.unit})/({activity})", entry, file=file, min_value=0)
+        if x < 0:
+            self.problem(entry, f"must not be negative, got {value!r}", file)
+        return x
+
+    def _process(self, name: str, p: schema.ProcessSpec, materials: dict[str, Material], file: str):
+        entry = f"processes.{name}"
+        n_before = len(self.problems)
+        try:
+            ureg.Unit(p.activity)
+        except Exception:
+            self.problem(f"{entry}.activity", f"unknown unit {p.activity!r} for the unit of activity", file)
+            return None
+        outputs: dict[str, float] = {}
+        for m, flow in p.outputs.items():
+            if m not in materials:
+                self.unknown(f"{entry}.outputs.{m}", "material", m, materials, file,
+                             "Define it under 'materials' in the case or the library.")
+                continue
+            if flow.options:
+                self.problem(f"{entry}.outputs.{m}.options", "only inputs may have options", file)
+            x = self._amount(flow.amount, materials[m], p.activity, f"{entry}.outputs.{m}.amount", file)
+            if x is not None:
+                outputs[m] = x
+        slots = []
+        for sname, flow in p.inputs.items():
+            sentry = f"{entry}.inputs.{sname}"
+            if not flow.options:
+                if sname not in materials:
+                    self.unknown(sentry, "material", sname, materials, file,
+                                 "Define it under 'materials', or give the slot 'options'.")
+                    continue
+                x = self._amount(flow.amount, materials[sname], p.activity, f"{sentry}.amount", file)
+                if x is not None:
+                    slots.append(Slot(sname, x, {sname: (1.0, 1.0, 0.0)}))
+                continue
+            opts = {}
+            ref_unit = None
+            for m, opt in flow.options.items():
+                if m not in materials:
+                    self.unknown(f"{sentry}.options.{m}", "material", m, materials, file)
+                    continue
+                ref_unit = ref_unit or materials[m].unit
+                e = self.q(opt.equivalence, f"({ref_unit})/({materials[m].unit})",
+                           f"{sentry}.options.{m}.equivalence", file=file, positive=True, allow_plain=True)
+                h = self.share(opt.max_share, f"{sentry}.options.{m}.max_share", file)
+                c = self.q(opt.co2, f"t/({materials[m].unit})", f"{sentry}.options.{m}.co2", file=file,
+                           default=0.0)
+                if e is not None and h is not None:
+                    opts[m] = (e, h, c or 0.0)
+            if ref_unit is None:
+                continue
+            try:
+                x = to_float(flow.amount, ref_unit)
+            except UnitProblem:
+                x = self.q(flow.amount, f"({ref_unit})/({p.activity})", f"{sentry}.amount", file=file, min_value=0)
+            if x is None:
+                continue
+            if opts and sum(o[1] for o in opts.values()) < 1 - 1e-9:
+                self.problem(f"{sentry}.options", "the options' max_share add up to less than 1, so the "
+                             "slot can never be filled; raise a share or add an option", file)
+            slots.append(Slot(sname, x, opts))
+        if len(self.problems) > n_before:
+            return None
+        return Process(
+            name=name, label=p.name or name.replace("_", " "), sector=p.sector, activity_unit=p.activity,
+            product=p.product, slots=tuple(slots), outputs=outputs,
+            operating_cost=self.q(p.operating_cost, f"{self.money}/({p.activity})", f"{entry}.operating_cost",
+                                  file=file, default=0.0) or 0.0,
+            co2=self.q(p.co2, f"t/({p.activity})", f"{entry}.co2", file=file, default=0.0) or 0.0,
+            file=file)
+
+    def _settings(self) -> Settings:
+        s = self.spec.settings
+        e = "settings"
+        if not 0 <= s.discount_rate < 1:
+            self.problem(f"{e}.discount_rate", f"must be a fraction such as 0.08, got {s.discount_rate}")
+        return Settings(
+            max_distance=self.q(s.max_distance, self.dist, f"{e}.max_distance", min_value=0),
+            transport_cost=self.q(s.transport_cost, f"{self.money}/t/{self.dist}", f"{e}.transport_cost",
+                                  min_value=0, default=0.45),
+            exchange_fixed_cost=self.q(s.exchange_fixed_cost, f"{self.money}/{self.period}",
+                                       f"{e}.exchange_fixed_cost", min_value=0, default=0.0),
+            detour_factor=s.detour_factor, discount_rate=s.discount_rate,
+            life=self.q(s.life, "yr", f"{e}.life", positive=True, default=20.0),
+            generate_candidates=s.generate_candidates, objective=s.objective,
+            reuse_tolerance=s.reuse_tolerance,
+            carbon_price=self.q(s.carbon_price, f"{self.money}/t", f"{e}.carbon_price", default=0.0),
+            time_limit=s.time_limit, mip_gap=s.mip_gap)
+
+    def _plant(self, name: str, p: schema.PlantSpec, processes, proc_specs, settings: Settings):
+        entry = f"plants.{name}"
+        if p.process not in proc_specs:
+            self.unknown(f"{entry}.process", "process", p.process, proc_specs,
+                         hint="Processes come from the library (models/) or the case's 'processes'.")
+            return None
+        if p.process not in processes:
+            return None  # its own problems are reported already
+        proc = processes[p.process]
+        cap_unit = f"({proc.activity_unit})/{self.period}"
+        sizes: list[Size] = []
+        amin = amax = 0.0
+        if p.status == "candidate":
+            if p.sizes:
+                if p.capacity is not None or p.capex is not None:
+                    self.problem(entry, "give either 'sizes' or 'capacity' and 'capex', not both")
+                for i, s in enumerate(p.sizes):
+                    cap = self.q(s.capacity, cap_unit, f"{entry}.sizes[{i}].capacity", positive=True)
+                    capex = self.q(s.capex, self.money, f"{entry}.sizes[{i}].capex", min_value=0, default=0.0)
+                    if cap is not None:
+                        sizes.append(Size(cap, capex or 0.0))
+            elif p.capacity is None:
+                self.problem(f"{entry}.capacity", f"a candidate plant needs 'capacity' (in {cap_unit}) "
+                             "and 'capex', or a list of 'sizes'")
+            else:
+                cap = self.q(p.capacity, cap_unit, f"{entry}.capacity", positive=True)
+                capex = self.q(p.capex, self.money, f"{entry}.capex", min_value=0, default=0.0)
+                if cap is not None:
+                    sizes.append(Size(cap, capex or 0.0))
+            if p.output is not None or p.load is not None:
+                self.problem(entry, "'output' and 'load' are for existing plants; a candidate runs "
+                             "between min_load and its capacity")
+        else:
+            if p.sizes or p.capex is not None:
+                self.problem(entry, "'sizes' and 'capex' are for candidate plants (status: candidate)")
+            if p.capacity is None:
+                self.problem(f"{entry}.capacity", f"an existing plant needs 'capacity' (in {cap_unit})")
+                return None
+            cap = self.q(p.capacity, cap_unit, f"{entry}.capacity", positive=True)
+            if cap is None:
+                return None
+            amin = amax = cap
+            if p.output is not None and p.load is not None:
+                self.problem(entry, "give 'output' or 'load', not both")
+            if p.output is not None:
+                out = self.q(p.output, cap_unit, f"{entry}.output", min_value=0)
+                if out is not None:
+                    if out > cap * (1 + 1e-9):
+                        self.problem(f"{entry}.output", f"output {p.output!r} exceeds capacity {p.capacity!r}")
+                    amin = amax = out
+            elif p.load is not None:
+                lo = self.share(p.load[0], f"{entry}.load[0]")
+                hi = self.share(p.load[1], f"{entry}.load[1]")
+                if lo is not None and hi is not None:
+                    if lo > hi:
+                        self.problem(f"{entry}.load", f"min load {lo} is above max load {hi}")
+                    amin, amax = lo * cap, hi * cap
+        if p.location is not None:
+            lon, lat = p.location
+            if not (-180 <= lon <= 180 and -90 <= lat <= 90):
+                self.problem(f"{entry}.location", f"[{lon}, {lat}] is not [longitude, latitude] in degrees")
+        if p.force and p.forbid:
+            self.problem(entry, "a plant cannot be both forced and forbidden")
+        return Plant(
+            name=name, process=p.process, status=p.status, label=p.name or name.replace("_", " "),
+            sizes=tuple(sizes), activity_min=amin, activity_max=amax,
+            min_load=self.share(p.min_load, f"{entry}.min_load"), can_close=p.can_close,
+            force=p.force, forbid=p.forbid,
+            life=self.q(p.life, "yr", f"{entry}.life", positive=True, default=settings.life),
+            fixed_cost=self.q(p.fixed_cost, f"{self.money}/{self.period}", f"{entry}.fixed_cost",
+                              min_value=0, default=0.0),
+            location=tuple(p.location) if p.location else None, park=p.park or "",
+            sector=p.sector or proc.sector)
+
+    def _exchange(self, i: int, e: schema.ExchangeSpec, plants, processes, materials):
+        entry = f"exchanges[{i}]"
+        ok = True
+        for role, name in (("from", e.source), ("to", e.target)):
+            if name not in plants:
+                if name not in self.spec.plants:
+                    self.unknown(f"{entry}.{role}", "plant", name, self.spec.plants,
+                                 hint="An exchange links two plants of the case.")
+                ok = False
+        if e.material not in materials:
+            self.unknown(f"{entry}.material", "material", e.material, materials)
+            ok = False
+        if not ok:
+            return None
+        if e.source == e.target:
+            self.problem(entry, "an exchange must link two different plants")
+            return None
+        src, dst = processes[plants[e.source].process], processes[plants[e.target].process]
+        if e.material not in src.outputs:
+            self.problem(f"{entry}.material", f"plant {e.source!r} (process {src.name!r}) does not make "
+                         f"{e.material!r}; it makes {', '.join(sorted(src.outputs)) or 'nothing'}")
+            ok = False
+        if e.material not in src.outputs or e.material not in dst.input_materials():
+            if e.material not in dst.input_materials():
+                self.problem(f"{entry}.material", f"plant {e.target!r} (process {dst.name!r}) does not take "
+                             f"{e.material!r}; it takes {', '.join(sorted(dst.input_materials())) or 'nothing'}")
+            return None
+        if e.force and e.forbid:
+            self.problem(entry, "an exchange cannot be both forced and forbidden")
+        mat = materials[e.material]
+        per_period = f"({mat.unit})/{self.period}"
+        lo = self.q(e.min, per_period, f"{entry}.min", min_value=0)
+        hi = self.q(e.max, per_period, f"{entry}.max", min_value=0)
+        if lo is not None and hi is not None and lo > hi:
+            self.problem(f"{entry}.min", f"min {e.min!r} is above max {e.max!r}")
+        return ExchangeRule(
+            source=e.source, target=e.target, material=e.material, existing=e.existing, force=e.force,
+            forbid=e.forbid, min=lo, max=hi,
+            fixed_cost=self.q(e.fixed_cost, f"{self.money}/{self.period}", f"{entry}.fixed_cost", min_value=0),
+            capex=self.q(e.capex, self.money, f"{entry}.capex", min_value=0),
+            distance=self.q(e.distance, self.dist, f"{entry}.distance", min_value=0),
+            transport_cost=self.q(e.transport_cost, f"{self.money}/({mat.unit})/{self.dist}",
+                                  f"{entry}.transport_cost", min_value=0))
+
+    def _check_byproduct_weights(self, materials, processes, plants):
+        used = {p.process for p in plants.values() if p.process in processes}
+        missing = sorted({m for n in used for m in processes[n].outputs if m in self.unweighted})
+        for m in missing:
+            file, entry = self.mat_entry[m]
+            self.problem(f"{entry}.reuse_weight",
+                         f"by-product {m!r} is counted in {materials[m].unit}, not tonnes: state its "
+                         f"reuse_weight (tonne-equivalents per {materials[m].unit}), or 0 to leave it "
+                         "out of the reuse objective", file)

@@ -1,0 +1,664 @@
+r"""The mixed-integer model of a park, built with Pyomo and solved by HiGHS in memory.
+
+Every Pyomo call of the project lives in this module. :class:`ParkModel` builds the
+model once from a :class:`~symbiosis.case.Case` and its candidate exchanges, one
+builder function per constraint family; it can then be solved, changed (objective,
+limits, fixed binaries) and solved again through one persistent HiGHS instance
+(``pyomo.contrib.appsi.solvers.Highs(only_child_vars=True)``: the whole model goes to
+HiGHS in a few bulk calls; later solves send only the changes).
+
+Symbols
+-------
+=========  ==========================================================================
+a[p]       activity of plant p (its process's unit of activity per period)
+y[p,k]     1 if candidate plant p is built with size k
+w[p]       1 if an existing plant that may close stays open
+f[x]       flow of exchange x = (i, j, m) from plant i to plant j of material m
+z[x]       1 if exchange x is open
+u[p,s,m]   units of material m used in input slot s of plant p
+b, q, d    purchase, sale and disposal of material m at plant p
+o[p,m]     output of m per unit of activity; r[p,s] slot requirement per unit of activity
+e, h       equivalence (slot units per unit of m) and largest share of an option
+=========  ==========================================================================
+"""
+from __future__ import annotations
+
+import math
+import time
+from collections import defaultdict
+from dataclasses import dataclass, field
+
+import pyomo.environ as pyo
+
+from symbiosis.case import Case
+from symbiosis.errors import InfeasibleError, SolverError
+from symbiosis.graph import Exchange, candidate_exchanges
+
+#: objectives the model knows, with their sense
+OBJECTIVES = {"reuse": pyo.maximize, "cost": pyo.minimize, "profit": pyo.maximize, "co2": pyo.minimize,
+              "disposal": pyo.minimize}
+#: scale of each objective inside the solver (numerics): reuse in kt, money in M CNY, CO2 in kt
+SCALE = {"reuse": 1e-3, "cost": 1e-6, "profit": 1e-6, "co2": 1e-3, "disposal": 1e-3}
+
+
+@dataclass
+class SolveInfo:
+    """What the solver said: always reported beside a result."""
+
+    status: str = "not solved"
+    termination: str = ""
+    objective_name: str = ""
+    objective: float | None = None
+    bound: float | None = None
+    gap: float | None = None
+    solve_time: float = 0.0
+    stages: list[dict] = field(default_factory=list)
+
+    def as_dict(self) -> dict:
+        return {k: getattr(self, k) for k in ("status", "termination", "objective_name", "objective", "bound",
+                                             "gap", "solve_time", "stages")}
+
+
+@dataclass
+class Solution:
+    """Raw values of one solution, keyed by names (no Pyomo objects)."""
+
+    activity: dict[str, float]
+    size: dict[str, int | None]          # candidate plant -> chosen size index, or None
+    is_open: dict[str, bool]             # plant -> running (built / not closed)
+    flow: dict[tuple, float]             # exchange key -> flow
+    opened: dict[tuple, bool]            # exchange key -> open binary
+    slot_use: dict[tuple, float]         # (plant, slot, material) -> units
+    purchase: dict[tuple, float]
+    sale: dict[tuple, float]
+    disposal: dict[tuple, float]
+    info: SolveInfo
+
+
+@dataclass
+class Options:
+    """How to solve: objective, limits and solver settings."""
+
+    objective: str | None = None          # default: the case's settings.objective
+    weights: dict[str, float] | None = None   # objective "weighted": {"cost": 1, "co2": 50, ...}
+    time_limit: float | None = None
+    mip_gap: float | None = None
+    threads: int | None = None
+    reuse_tolerance: float | None = None
+    limits: dict[str, float] = field(default_factory=dict)
+    status_quo: bool = False
+    verbose: bool = False
+
+
+class ParkModel:
+    """The MILP of one case: build once, then solve, change and re-solve.
+
+    Examples
+    --------
+    >>> from symbiosis import examples
+    >>> pm = ParkModel(examples.tutorial())
+    >>> len(pm.exchanges) > 0 and pm.m.a["power"].lb == 2_000_000
+    True
+    """
+
+    def __init__(self, case: Case, exchanges: list[Exchange] | None = None, *, elastic: bool = False):
+        self.case = case
+        t0 = time.perf_counter()
+        self.exchanges = candidate_exchanges(case) if exchanges is None else list(exchanges)
+        self.timings: dict[str, float] = {"candidates": time.perf_counter() - t0}
+        self.elastic = elastic
+        self.solver = None
+        self._objective_name = None
+        t0 = time.perf_counter()
+        self.m = pyo.ConcreteModel(name=case.name)
+        self._prepare()
+        add_variables(self)
+        add_capacity(self)
+        add_output_balances(self)
+        add_input_balances(self)
+        add_slots(self)
+        add_exchange_links(self)
+        add_market_limits(self)
+        add_expressions(self)
+        add_limits(self)
+        self.timings["build"] = time.perf_counter() - t0
+
+    # ------------------------------------------------------------------ index lists
+    def _prepare(self):
+        case = self.case
+        self.plants = list(case.plants)
+        self.candidates = [p for p in self.plants if case.plants[p].is_candidate]
+        self.closable = [p for p in self.plants if not case.plants[p].is_candidate and case.plants[p].can_close]
+        self.sizes = [(p, k) for p in self.candidates for k in range(len(case.plants[p].sizes))]
+        self.x_index = list(range(len(self.exchanges)))
+        self.x_by_key = {x.key: i for i, x in enumerate(self.exchanges)}
+        self.out_x: dict[tuple, list[int]] = defaultdict(list)
+        self.in_x: dict[tuple, list[int]] = defaultdict(list)
+        for i, x in enumerate(self.exchanges):
+            self.out_x[(x.source, x.material)].append(i)
+            self.in_x[(x.target, x.material)].append(i)
+        self.outputs = [(p, mname) for p in self.plants for mname in case.process_of(p).outputs]
+        self.inputs = [(p, mname) for p in self.plants for mname in sorted(case.process_of(p).input_materials())]
+        self.slot_keys = [(p, s.name) for p in self.plants for s in case.process_of(p).slots]
+        self.uses = [(p, s.name, mname) for p in self.plants for s in case.process_of(p).slots for mname in s.options]
+        self.uses_of: dict[tuple, list[tuple]] = defaultdict(list)
+        for key in self.uses:
+            self.uses_of[(key[0], key[2])].append(key)
+        mats = case.materials
+        self.buy = [(p, mname) for p, mname in self.inputs if mats[mname].price is not None]
+        self.sell = [(p, mname) for p, mname in self.outputs if mats[mname].sale_price is not None]
+        self.disp = [(p, mname) for p, mname in self.outputs if mats[mname].disposal_cost is not None]
+
+    def amax(self, p: str) -> float:
+        return self.case.plants[p].capacity
+
+    def amin(self, p: str) -> float:
+        plant = self.case.plants[p]
+        return 0.0 if plant.is_candidate else plant.activity_min
+
+    def built_expr(self, p: str):
+        """1 when plant p runs (built candidate, open closable plant), else the constant 1."""
+        m = self.m
+        if p in self._cand_set:
+            return sum(m.y[p, k] for k in range(len(self.case.plants[p].sizes)))
+        if p in self._close_set:
+            return m.w[p]
+        return 1
+
+    # ------------------------------------------------------------------ objectives
+    def set_objective(self, name: str, weights: dict[str, float] | None = None):
+        """Make ``name`` the active objective (``reuse``, ``cost``, ``profit``, ``co2``,
+        ``disposal`` or ``weighted`` with ``weights`` on those, each in its own unit:
+        reuse t, cost CNY, co2 t, disposal t; positive weights count against the goal
+        of minimising, so give reuse a negative weight to reward it)."""
+        m = self.m
+        if m.find_component("objective") is not None:
+            m.del_component("objective")
+        if name == "weighted":
+            if not weights:
+                raise ValueError("objective 'weighted' needs weights, e.g. {'cost': 1, 'co2': 100}")
+            unknown = set(weights) - set(OBJECTIVES)
+            if unknown:
+                raise ValueError(f"unknown weight(s) {sorted(unknown)}; use {sorted(OBJECTIVES)}")
+            expr = sum(wt * 1e-6 * self.kpi[k] for k, wt in weights.items())
+            m.objective = pyo.Objective(expr=expr, sense=pyo.minimize)
+        else:
+            if name not in OBJECTIVES:
+                raise ValueError(f"unknown objective {name!r}; use one of {sorted(OBJECTIVES)}, "
+                                 "'reuse-then-cost' or 'weighted'")
+            m.objective = pyo.Objective(expr=SCALE[name] * self.kpi[name], sense=OBJECTIVES[name])
+        self._objective_name = name
+
+    # ------------------------------------------------------------------ structure
+    def fix_status_quo(self):
+        """Today's park: no candidate plant built, only existing exchanges open."""
+        for p, k in self.sizes:
+            self.m.y[p, k].fix(0)
+        for i, x in enumerate(self.exchanges):
+            if not x.existing:
+                self.m.z[i].fix(0)
+
+    def binaries(self) -> dict[tuple, object]:
+        """The structural decisions, keyed ('plant', p, k) / ('exchange', src, dst, material)."""
+        out = {("plant", p, k): self.m.y[p, k] for p, k in self.sizes}
+        out.update({("exchange", *x.key): self.m.z[i] for i, x in enumerate(self.exchanges)})
+        out.update({("open", p): self.m.w[p] for p in self.closable})
+        return out
+
+    # ------------------------------------------------------------------ solve
+    def _solver(self, opts: Options):
+        from pyomo.contrib.appsi.solvers import Highs
+        if self.solver is None:
+            self.solver = Highs(only_child_vars=True)
+            self.solver.config.load_solution = False
+            self.solver.config.stream_solver = False
+        s = self.case.settings
+        self.solver.config.time_limit = opts.time_limit if opts.time_limit is not None else s.time_limit
+        self.solver.config.mip_gap = opts.mip_gap if opts.mip_gap is not None else s.mip_gap
+        hopts = {"random_seed": 1}
+        if opts.threads:
+            hopts["threads"] = int(opts.threads)
+        self.solver.highs_options = hopts
+        return self.solver
+
+    def run(self, opts: Options | None = None) -> SolveInfo:
+        """Solve with the active objective; raise InfeasibleError / SolverError when no
+        solution is usable. Values are loaded into the model."""
+        from pyomo.contrib.appsi.base import TerminationCondition as TC
+        opts = opts or Options()
+        solver = self._solver(opts)
+        t0 = time.perf_counter()
+        res = solver.solve(self.m)
+        dt = time.perf_counter() - t0
+        self.timings["solve"] = self.timings.get("solve", 0.0) + dt
+        tc = res.termination_condition
+        name = self._objective_name
+        info = SolveInfo(termination=str(tc).split(".")[-1], objective_name=name, solve_time=dt)
+        has_solution = res.best_feasible_objective is not None and math.isfinite(res.best_feasible_objective)
+        if tc in (TC.infeasible, TC.infeasibleOrUnbounded):
+            if self.elastic:
+                raise SolverError("the elastic model is infeasible; this is a bug, please report it")
+            raise InfeasibleError(explain_infeasible(self.case, self.exchanges, self._active_limits),
+                                  self.case.name)
+        if tc == TC.unbounded:
+            raise SolverError(f"the objective {name!r} is unbounded: some plant can grow without limit; "
+                              "give every candidate plant a capacity and every market a price")
+        if not has_solution:
+            raise SolverError(f"the solver stopped ({info.termination}) before finding any network; "
+                              "raise --time-limit")
+        res.solution_loader.load_vars()
+        scale = SCALE.get(name, 1e-6)
+        info.objective = res.best_feasible_objective / scale
+        bound = res.best_objective_bound
+        info.bound = bound / scale if bound is not None and math.isfinite(bound) else None
+        if info.bound is not None and info.objective is not None:
+            denom = max(abs(info.objective), 1e-9)
+            info.gap = abs(info.objective - info.bound) / denom
+        info.status = "optimal" if tc == TC.optimal else (
+            "time limit, feasible" if tc == TC.maxTimeLimit else f"stopped ({info.termination}), feasible")
+        return info
+
+    def solve(self, opts: Options | None = None) -> Solution:
+        """Solve for ``opts.objective`` (default the case's), including the two stages of
+        ``reuse-then-cost``, and return the solution."""
+        opts = opts or Options()
+        objective = opts.objective or self.case.settings.objective
+        if opts.status_quo:
+            self.fix_status_quo()
+        self.set_limits(opts.limits)
+        if objective == "reuse-then-cost":
+            self.set_objective("reuse")
+            first = self.run(opts)
+            tol = opts.reuse_tolerance if opts.reuse_tolerance is not None else self.case.settings.reuse_tolerance
+            best = first.objective
+            floor = best * (1 - tol) - 1e-6 * max(1.0, abs(best))
+            self.set_reuse_floor(floor)
+            self.set_objective("cost")
+            info = self.run(opts)
+            info.objective_name = "reuse-then-cost"
+            info.stages = [{"objective": "reuse", "value": first.objective, "bound": first.bound,
+                            "gap": first.gap, "time": first.solve_time, "status": first.status},
+                           {"objective": "cost", "value": info.objective, "bound": info.bound,
+                            "gap": info.gap, "time": info.solve_time, "status": info.status}]
+            info.solve_time += first.solve_time
+        else:
+            self.set_reuse_floor(None)
+            self.set_objective(objective, opts.weights)
+            info = self.run(opts)
+        return self.extract(info)
+
+    # ------------------------------------------------------------------ limits
+    _active_limits: dict = {}
+
+    def set_reuse_floor(self, floor: float | None):
+        m = self.m
+        if m.find_component("reuse_floor") is not None:
+            m.del_component("reuse_floor")
+        if floor is not None:
+            m.reuse_floor = pyo.Constraint(expr=self.kpi["reuse"] * 1e-3 >= floor * 1e-3)
+
+    def set_limits(self, limits: dict[str, float] | None):
+        """Replace the limits block: {'capex': CNY, 'new_plants': n, 'co2': t, 'disposal': t,
+        'min_reuse': t, 'min_reuse_rate': fraction, 'cost': CNY/yr}."""
+        m = self.m
+        if m.find_component("limits") is not None:
+            m.del_component("limits")
+        limits = dict(limits or {})
+        self._active_limits = limits
+        m.limits = pyo.ConstraintList()
+        for key, val in limits.items():
+            if val is None:
+                continue
+            if key == "capex":
+                m.limits.add(self.kpi["capex"] * 1e-6 <= val * 1e-6)
+            elif key == "new_plants":
+                m.limits.add(sum(m.y[p, k] for p, k in self.sizes) <= val)
+            elif key in ("co2", "disposal", "cost"):
+                m.limits.add(self.kpi[key] * SCALE[key] <= val * SCALE[key])
+            elif key == "min_reuse":
+                m.limits.add(self.kpi["reuse"] * 1e-3 >= val * 1e-3)
+            elif key == "min_reuse_rate":
+                gen = self.byproduct_generated_expr()
+                m.limits.add(self.kpi["reuse"] * 1e-3 >= val * gen * 1e-3)
+            else:
+                raise ValueError(f"unknown limit {key!r}")
+
+    def byproduct_generated_expr(self):
+        mats = self.case.materials
+        return sum(mats[mn].reuse_weight * self.case.process_of(p).outputs[mn] * self.m.a[p]
+                   for p, mn in self.outputs if mats[mn].is_byproduct)
+
+    # ------------------------------------------------------------------ extract
+    def extract(self, info: SolveInfo) -> Solution:
+        t0 = time.perf_counter()
+        m = self.m
+        case = self.case
+
+        def vals(var):
+            return {k: (v if v is not None else 0.0) for k, v in var.extract_values().items()}
+
+        a = vals(m.a)
+        y = vals(m.y) if self.sizes else {}
+        w = vals(m.w) if self.closable else {}
+        size, is_open = {}, {}
+        for p in self.plants:
+            if p in self._cand_set:
+                chosen = [k for k in range(len(case.plants[p].sizes)) if y.get((p, k), 0) > 0.5]
+                size[p] = chosen[0] if chosen else None
+                is_open[p] = bool(chosen)
+            elif p in self._close_set:
+                is_open[p] = w.get(p, 0) > 0.5
+            else:
+                is_open[p] = True
+        f, z = vals(m.f), vals(m.z)
+        sol = Solution(
+            activity=a, size=size, is_open=is_open,
+            flow={x.key: f[i] for i, x in enumerate(self.exchanges)},
+            opened={x.key: z[i] > 0.5 for i, x in enumerate(self.exchanges)},
+            slot_use=vals(m.u), purchase=vals(m.b) if self.buy else {}, sale=vals(m.q) if self.sell else {},
+            disposal=vals(m.d) if self.disp else {}, info=info)
+        self.timings["extract"] = time.perf_counter() - t0
+        return sol
+
+
+# ====================================================================== builders
+def add_variables(pm: ParkModel):
+    """Variables with their bounds: activity, build and open binaries, flows, slot use,
+    purchases, sales, disposal (and, in the elastic model, the slacks)."""
+    m, case = pm.m, pm.case
+    pm._cand_set, pm._close_set = set(pm.candidates), set(pm.closable)
+
+    def a_bounds(_, p):
+        plant = case.plants[p]
+        if plant.is_candidate:
+            return (0.0, 0.0 if plant.forbid else plant.capacity)
+        lo = 0.0 if (plant.can_close or pm.elastic) else plant.activity_min
+        return (lo, plant.activity_max)
+
+    m.PLANTS = pyo.Set(initialize=pm.plants, ordered=True)
+    m.a = pyo.Var(m.PLANTS, within=pyo.NonNegativeReals, bounds=a_bounds)
+    m.y = pyo.Var(pyo.Set(dimen=2, initialize=pm.sizes), within=pyo.Binary)
+    m.w = pyo.Var(pyo.Set(initialize=pm.closable), within=pyo.Binary)
+    for p, k in pm.sizes:
+        if case.plants[p].forbid:
+            m.y[p, k].fix(0)
+    ub = exchange_bounds(pm)
+    m.X = pyo.Set(initialize=pm.x_index)
+    m.f = pyo.Var(m.X, within=pyo.NonNegativeReals, bounds=lambda _, i: (0.0, ub[i]))
+    m.z = pyo.Var(m.X, within=pyo.Binary)
+    pm.x_ub = ub
+    for i, x in enumerate(pm.exchanges):
+        if x.forbid or ub[i] <= 0:
+            m.z[i].fix(0)
+        elif x.force:
+            m.z[i].fix(1)
+    m.u = pyo.Var(pyo.Set(dimen=3, initialize=pm.uses), within=pyo.NonNegativeReals)
+    m.b = pyo.Var(pyo.Set(dimen=2, initialize=pm.buy), within=pyo.NonNegativeReals)
+    m.q = pyo.Var(pyo.Set(dimen=2, initialize=pm.sell), within=pyo.NonNegativeReals)
+    m.d = pyo.Var(pyo.Set(dimen=2, initialize=pm.disp), within=pyo.NonNegativeReals)
+    if pm.elastic:
+        m.excess = pyo.Var(pyo.Set(dimen=2, initialize=pm.outputs), within=pyo.NonNegativeReals)
+        m.short = pyo.Var(pyo.Set(dimen=2, initialize=pm.inputs), within=pyo.NonNegativeReals)
+        m.under = pyo.Var(m.PLANTS, within=pyo.NonNegativeReals)
+        m.unmet = pyo.Var(pyo.Set(initialize=sorted(case.materials)), within=pyo.NonNegativeReals)
+
+
+def exchange_bounds(pm: ParkModel) -> list[float]:
+    """U[x]: the smallest of the exchange's cap, the most i can make of m and the most j
+    can take of m; a tight bound keeps the big-M link f <= U z strong."""
+    case = pm.case
+    out = []
+    for x in pm.exchanges:
+        src, dst = case.plants[x.source], case.plants[x.target]
+        can_make = case.processes[src.process].outputs.get(x.material, 0.0) * src.capacity
+        can_take = case.processes[dst.process].max_intake(x.material, dst.capacity)
+        u = min(can_make, can_take)
+        if x.max is not None:
+            u = min(u, x.max)
+        out.append(max(0.0, u))
+    return out
+
+
+def add_capacity(pm: ParkModel):
+    r"""Capacity of candidates and closable plants.
+
+    .. math:: \text{minload}_p \sum_k K_{pk} y_{pk} \le a_p \le \sum_k K_{pk} y_{pk},\quad \sum_k y_{pk} \le 1
+
+    Existing plants: :math:`A^{min}_p w_p \le a_p \le A^{max}_p w_p` if they may close,
+    else the bounds of :math:`a_p` hold them at their stated output.
+    """
+    m, case = pm.m, pm.case
+    multi = [p for p in pm.candidates if len(case.plants[p].sizes) > 1]
+    m.one_size = pyo.Constraint(multi, rule=lambda _, p: sum(m.y[p, k] for k in range(len(case.plants[p].sizes))) <= 1)
+
+    def cap(p):
+        return sum(s.capacity * m.y[p, k] for k, s in enumerate(case.plants[p].sizes))
+
+    m.cap_max = pyo.Constraint(pm.candidates, rule=lambda _, p: m.a[p] <= cap(p))
+    with_min = [p for p in pm.candidates if case.plants[p].min_load > 0]
+    m.cap_min = pyo.Constraint(with_min, rule=lambda _, p: m.a[p] >= case.plants[p].min_load * cap(p))
+    forced = [p for p in pm.candidates if case.plants[p].force]
+    m.force_build = pyo.Constraint(forced, rule=lambda _, p: pm.built_expr(p) == 1)
+    m.open_max = pyo.Constraint(pm.closable, rule=lambda _, p: m.a[p] <= case.plants[p].activity_max * m.w[p])
+    m.open_min = pyo.Constraint(pm.closable, rule=lambda _, p: m.a[p] >= case.plants[p].activity_min * m.w[p])
+    if pm.elastic:
+        fixed = [p for p in pm.plants if not case.plants[p].is_candidate and not case.plants[p].can_close]
+        m.run_min = pyo.Constraint(fixed, rule=lambda _, p: m.a[p] + m.under[p] >= case.plants[p].activity_min)
+
+
+def add_output_balances(pm: ParkModel):
+    r"""Every output goes somewhere: :math:`o_{pm} a_p = \sum_{x=(p,\cdot,m)} f_x + q_{pm} + d_{pm}`."""
+    m, case = pm.m, pm.case
+    sell, disp = set(pm.sell), set(pm.disp)
+
+    def rule(_, p, mat):
+        rhs = sum(m.f[i] for i in pm.out_x.get((p, mat), ()))
+        if (p, mat) in sell:
+            rhs += m.q[p, mat]
+        if (p, mat) in disp:
+            rhs += m.d[p, mat]
+        if pm.elastic:
+            rhs += m.excess[p, mat]
+        coef = case.process_of(p).outputs[mat]
+        if isinstance(rhs, int):  # nowhere to go: the output must be zero
+            return coef * m.a[p] == 0
+        return coef * m.a[p] == rhs
+
+    m.output_balance = pyo.Constraint(pm.outputs, rule=rule)
+
+
+def add_input_balances(pm: ParkModel):
+    r"""Every input comes from somewhere: :math:`\sum_s u_{psm} = \sum_{x=(\cdot,p,m)} f_x + b_{pm}`."""
+    m = pm.m
+    buy = set(pm.buy)
+
+    def rule(_, p, mat):
+        rhs = sum(m.f[i] for i in pm.in_x.get((p, mat), ()))
+        if (p, mat) in buy:
+            rhs += m.b[p, mat]
+        if pm.elastic:
+            rhs += m.short[p, mat]
+        lhs = sum(m.u[k] for k in pm.uses_of[(p, mat)])
+        if isinstance(rhs, int):
+            return lhs == 0
+        return lhs == rhs
+
+    m.input_balance = pyo.Constraint(pm.inputs, rule=rule)
+
+
+def add_slots(pm: ParkModel):
+    r"""Input slots and alternative inputs:
+    :math:`\sum_m e_{sm} u_{psm} = r_{ps} a_p` and :math:`e_{sm} u_{psm} \le h_{sm} r_{ps} a_p`."""
+    m, case = pm.m, pm.case
+    slot = {(p, s.name): s for p in pm.plants for s in case.process_of(p).slots}
+    m.slot = pyo.Constraint(pm.slot_keys, rule=lambda _, p, s: sum(
+        e * m.u[p, s, mat] for mat, (e, _h, _c) in slot[(p, s)].options.items()) == slot[(p, s)].amount * m.a[p])
+    capped = [(p, s, mat) for (p, s, mat) in pm.uses if slot[(p, s)].options[mat][1] < 1]
+    m.share = pyo.Constraint(capped, rule=lambda _, p, s, mat: slot[(p, s)].options[mat][0] * m.u[p, s, mat]
+                             <= slot[(p, s)].options[mat][1] * slot[(p, s)].amount * m.a[p])
+
+
+def add_exchange_links(pm: ParkModel):
+    r"""Flows only on open exchanges between running plants:
+    :math:`f_x \le U_x z_x`, :math:`f_x \ge L_x z_x`, :math:`z_x \le \text{built}_i`, :math:`z_x \le \text{built}_j`."""
+    m = pm.m
+    ub = pm.x_ub
+    m.link = pyo.Constraint(pm.x_index, rule=lambda _, i: m.f[i] <= ub[i] * m.z[i])
+    with_min = [i for i, x in enumerate(pm.exchanges) if x.min]
+    m.link_min = pyo.Constraint(with_min, rule=lambda _, i: m.f[i] >= pm.exchanges[i].min * m.z[i])
+    cond = pm._cand_set | pm._close_set
+    src = [i for i, x in enumerate(pm.exchanges) if x.source in cond]
+    dst = [i for i, x in enumerate(pm.exchanges) if x.target in cond]
+    m.link_source = pyo.Constraint(src, rule=lambda _, i: m.z[i] <= pm.built_expr(pm.exchanges[i].source))
+    m.link_target = pyo.Constraint(dst, rule=lambda _, i: m.z[i] <= pm.built_expr(pm.exchanges[i].target))
+
+
+def add_market_limits(pm: ParkModel):
+    r"""Market caps and demands per material: :math:`\sum_p b_{pm} \le B_m`,
+    :math:`\sum_p q_{pm} \le Q_m`, :math:`\sum_p q_{pm} \ge D_m`."""
+    m, case = pm.m, pm.case
+    by_mat_b, by_mat_q = defaultdict(list), defaultdict(list)
+    for k in pm.buy:
+        by_mat_b[k[1]].append(k)
+    for k in pm.sell:
+        by_mat_q[k[1]].append(k)
+    mats = case.materials
+    cap_b = [mn for mn in by_mat_b if mats[mn].max_purchase is not None]
+    cap_q = [mn for mn in by_mat_q if mats[mn].max_sale is not None]
+    dem = [mn for mn in mats if mats[mn].min_sale]
+    m.max_purchase = pyo.Constraint(cap_b, rule=lambda _, mn: sum(m.b[k] for k in by_mat_b[mn]) <= mats[mn].max_purchase)
+    m.max_sale = pyo.Constraint(cap_q, rule=lambda _, mn: sum(m.q[k] for k in by_mat_q[mn]) <= mats[mn].max_sale)
+
+    def demand(_, mn):
+        lhs = sum(m.q[k] for k in by_mat_q.get(mn, ()))
+        if pm.elastic:
+            lhs += m.unmet[mn]
+        if isinstance(lhs, int):
+            return pyo.Constraint.Infeasible
+        return lhs >= mats[mn].min_sale
+
+    m.demand = pyo.Constraint(dem, rule=demand)
+
+
+def add_expressions(pm: ParkModel):
+    r"""The KPI expressions every objective and limit is made of.
+
+    reuse  :math:`R = \sum_{x: m \in \text{by-products}} w_m f_x`
+    cost   :math:`C = \sum_{p,k} \text{CRF}_p K^\$_{pk} y_{pk} + \sum_p F_p \text{built}_p + \sum_p c_p a_p
+           + \sum_x (F_x z_x + t_x \delta_x f_x) + \sum \pi_m b - \sum \sigma_m q + \sum \lambda_m d + \text{carbon price}\cdot E`
+    co2    :math:`E = \sum_p \epsilon_p a_p + \sum_{p,s,m} \epsilon_{sm} u_{psm} + \sum \epsilon_m b`
+    disposal :math:`\sum_{m \in \text{by-products}} w_m d_{pm}`
+    """
+    m, case = pm.m, pm.case
+    mats = case.materials
+    ex = pm.exchanges
+    reuse = sum(mats[x.material].reuse_weight * m.f[i] for i, x in enumerate(ex)
+                if mats[x.material].is_byproduct and mats[x.material].reuse_weight)
+    capex = sum(case.plants[p].sizes[k].capex * m.y[p, k] for p, k in pm.sizes)
+    capex_annual = sum(case.crf(case.plants[p].life) * case.plants[p].sizes[k].capex * m.y[p, k] for p, k in pm.sizes)
+    fixed = sum(case.plants[p].fixed_cost * pm.built_expr(p) for p in pm.plants if case.plants[p].fixed_cost)
+    opex = sum(case.process_of(p).operating_cost * m.a[p] for p in pm.plants if case.process_of(p).operating_cost)
+    transport = sum(x.unit_cost * m.f[i] for i, x in enumerate(ex) if x.unit_cost)
+    link_fixed = sum(x.fixed_cost * m.z[i] for i, x in enumerate(ex) if x.fixed_cost)
+    purchases = sum(mats[mn].price * m.b[p, mn] for p, mn in pm.buy)
+    sales = sum(mats[mn].sale_price * m.q[p, mn] for p, mn in pm.sell)
+    disposal_cost = sum(mats[mn].disposal_cost * m.d[p, mn] for p, mn in pm.disp)
+    slot_co2 = {(p, s.name, mn): c for p in pm.plants for s in case.process_of(p).slots
+                for mn, (_e, _h, c) in s.options.items() if c}
+    co2 = (sum(case.process_of(p).co2 * m.a[p] for p in pm.plants if case.process_of(p).co2)
+           + sum(c * m.u[k] for k, c in slot_co2.items())
+           + sum(mats[mn].co2_per_unit * m.b[p, mn] for p, mn in pm.buy if mats[mn].co2_per_unit))
+    disposal = sum(mats[mn].reuse_weight * m.d[p, mn] for p, mn in pm.disp
+                   if mats[mn].is_byproduct and mats[mn].reuse_weight)
+    m.e_reuse = pyo.Expression(expr=reuse)
+    m.e_capex = pyo.Expression(expr=capex)
+    m.e_co2 = pyo.Expression(expr=co2)
+    m.e_disposal = pyo.Expression(expr=disposal)
+    cost = (capex_annual + fixed + opex + transport + link_fixed + purchases - sales + disposal_cost
+            + case.settings.carbon_price * m.e_co2)
+    m.e_cost = pyo.Expression(expr=cost)
+    pm.kpi = {"reuse": m.e_reuse, "cost": m.e_cost, "profit": -m.e_cost, "co2": m.e_co2,
+              "disposal": m.e_disposal, "capex": m.e_capex}
+    if pm.elastic:
+        total = (sum(m.excess[k] for k in pm.outputs) + sum(m.short[k] for k in pm.inputs)
+                 + 100 * sum(m.under[p] for p in pm.plants) + sum(m.unmet[k] for k in m.unmet.index_set()))
+        m.e_slack = pyo.Expression(expr=total)
+
+
+def add_limits(pm: ParkModel):
+    pm.set_limits({})
+
+
+# ====================================================================== infeasibility
+def explain_infeasible(case: Case, exchanges: list[Exchange], limits: dict | None = None) -> list[str]:
+    """Name, in the park's words, why it cannot run: solve an elastic copy of the model
+    in which every balance, stated output and demand may be missed at a penalty, and
+    report each one that is missed."""
+    pm = ParkModel(case, exchanges, elastic=True)
+    try:
+        pm.set_limits(limits or {})
+    except ValueError:
+        pass
+    pm.m.objective = pyo.Objective(expr=pm.m.e_slack, sense=pyo.minimize)
+    pm._objective_name = "slack"
+    reasons: list[str] = []
+    try:
+        pm.run(Options(time_limit=60))
+    except (InfeasibleError, SolverError):
+        if limits:
+            return [f"the limits {limits} cannot all be met together, even by the best network"]
+        return ["the park cannot run as stated, and no single plant or material could be named"]
+    m = pm.m
+    mats = case.materials
+
+    def amount(v, unit):
+        return f"{v:,.0f} {unit}/yr" if v >= 1 else f"{v:,.3g} {unit}/yr"
+
+    for (p, mn), var in m.excess.items():
+        v = var.value or 0.0
+        if v > 1e-6:
+            mat = mats[mn]
+            ways = []
+            if mat.sale_price is None:
+                ways.append("it has no sale_price")
+            if mat.disposal_cost is None:
+                ways.append("no disposal_cost")
+            takers = [x.target for x in exchanges if x.source == p and x.material == mn and not x.forbid]
+            ways.append("no plant can take it" if not takers else
+                        f"the plants that take it ({', '.join(sorted(set(takers)))}) cannot absorb it all")
+            reasons.append(f"plant {p!r} makes {amount(v, mat.unit)} of {mn!r} that has nowhere to go: "
+                           f"{'; '.join(ways)}. Give {mn!r} a disposal_cost or sale_price, add a plant that "
+                           f"takes it, or lower {p!r}'s output.")
+    for (p, mn), var in m.short.items():
+        v = var.value or 0.0
+        if v > 1e-6:
+            mat = mats[mn]
+            why = []
+            if mat.price is None:
+                why.append(f"{mn!r} cannot be bought (no price)")
+            elif mat.max_purchase is not None:
+                why.append(f"purchases of {mn!r} are capped at {amount(mat.max_purchase, mat.unit)}")
+            suppliers = sorted({x.source for x in exchanges if x.target == p and x.material == mn and not x.forbid})
+            why.append("no plant in reach supplies it" if not suppliers else
+                       f"its suppliers ({', '.join(suppliers)}) cannot send enough")
+            reasons.append(f"plant {p!r} lacks {amount(v, mat.unit)} of {mn!r}: {'; '.join(why)}. "
+                           f"Give {mn!r} a price, add a supplier, or lower {p!r}'s output.")
+    for p, var in m.under.items():
+        v = var.value or 0.0
+        if v > 1e-6:
+            plant = case.plants[p]
+            unit = case.processes[plant.process].activity_unit
+            reasons.append(f"existing plant {p!r} cannot run at its stated output "
+                           f"({amount(plant.activity_min, unit)}); it falls short by {amount(v, unit)}.")
+    for mn, var in m.unmet.items():
+        v = var.value or 0.0
+        if v > 1e-6:
+            mat = mats[mn]
+            reasons.append(f"the park must sell {amount(mat.min_sale, mat.unit)} of {mn!r} but falls short by "
+                           f"{amount(v, mat.unit)}.")
+    if not reasons and limits:
+        reasons.append(f"the limits {', '.join(f'{k}={v:g}' for k, v in limits.items())} cannot be met together; "
+                       "relax one of them")
+    if not reasons:
+        reasons.append("a forced plant or exchange cannot be used as stated; check 'force' entries")
+    return reasons

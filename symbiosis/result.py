@@ -1,0 +1,262 @@
+"""Results as tidy pandas tables keyed by names, and the KPIs a park engineer reads.
+
+A :class:`Result` is made from a case and one solution; it holds no Pyomo object, so it
+can be pickled, written, compared and drawn. Views and reports read only a Result.
+"""
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pandas as pd
+
+from symbiosis.case import Case
+from symbiosis.graph import Exchange
+
+EPS = 1e-6
+
+
+@dataclass
+class Result:
+    """Tables of one solved network.
+
+    Attributes
+    ----------
+    plants : one row per plant: built/open, size, capacity, activity, utilisation, capex.
+    exchanges : one row per candidate exchange: chosen, flow, distance, costs.
+    market : one row per plant and material traded with the market: purchase, sale, disposal.
+    inputs : slot use: which material fills which input slot of which plant.
+    materials : per material: generated, reused, sold, disposed, purchased, reuse rate.
+    kpis : one row per KPI with value and unit (``result.kpi("reuse_rate")``).
+    solver : status, objective, bound, gap, solve time; ``timings``: seconds per phase.
+    """
+
+    case_name: str
+    objective: str
+    plants: pd.DataFrame
+    exchanges: pd.DataFrame
+    market: pd.DataFrame
+    inputs: pd.DataFrame
+    materials: pd.DataFrame
+    kpis: pd.DataFrame
+    solver: dict
+    timings: dict = field(default_factory=dict)
+    units: dict = field(default_factory=dict)
+    meta: dict = field(default_factory=dict)
+
+    def kpi(self, name: str) -> float:
+        return float(self.kpis.loc[name, "value"])
+
+    @property
+    def chosen_exchanges(self) -> pd.DataFrame:
+        return self.exchanges[self.exchanges["chosen"]]
+
+    @property
+    def built_plants(self) -> pd.DataFrame:
+        return self.plants[(self.plants["status"] == "candidate") & self.plants["built"]]
+
+    def summary(self) -> dict:
+        """KPIs and solver figures as a plain dict (what summary.json holds)."""
+        return {
+            "case": self.case_name, "objective": self.objective,
+            "solver": self.solver, "timings_s": self.timings,
+            "kpis": {k: {"value": _jsonable(r["value"]), "unit": r["unit"]} for k, r in self.kpis.iterrows()},
+            "built_plants": self.built_plants["plant"].tolist(),
+            "chosen_exchanges": [f"{r.source}->{r.target}:{r.material}" for r in self.chosen_exchanges.itertuples()],
+        }
+
+    def to_html(self, path: str | os.PathLike, **kw) -> Path:
+        """Write the interactive network view (self-contained HTML)."""
+        from symbiosis.views import network_html
+        return network_html(self, path, **kw)
+
+    def write(self, out_dir: str | os.PathLike, *, html: bool = True, extra=None) -> list[Path]:
+        """Write the tables as CSV, summary.json and (by default) network.html into
+        ``out_dir``. All files are written to a temporary folder first and moved in only
+        when every one is complete, so a failure leaves the folder as it was."""
+        out = Path(out_dir)
+        out.mkdir(parents=True, exist_ok=True)
+        tmp = Path(tempfile.mkdtemp(prefix=".symbiosis-", dir=out))
+        try:
+            for name in ("plants", "exchanges", "market", "inputs", "materials"):
+                getattr(self, name).to_csv(tmp / f"{name}.csv", index=False)
+            self.kpis.reset_index().to_csv(tmp / "kpis.csv", index=False)
+            (tmp / "summary.json").write_text(json.dumps(self.summary(), indent=2, default=_jsonable))
+            if html:
+                self.to_html(tmp / "network.html")
+            if extra is not None:
+                extra(tmp)
+            written = []
+            for f in sorted(tmp.iterdir()):
+                dest = out / f.name
+                os.replace(f, dest)
+                written.append(dest)
+            return written
+        finally:
+            shutil.rmtree(tmp, ignore_errors=True)
+
+
+def _jsonable(v):
+    if hasattr(v, "item"):
+        return v.item()
+    if isinstance(v, float) and v != v:
+        return None
+    return v
+
+
+def make_result(case: Case, exchanges: list[Exchange], sol, timings: dict | None = None) -> Result:
+    """Build the tables of a solution (``symbiosis.model.Solution``)."""
+    mats = case.materials
+    # ---------------------------------------------------------------- plants
+    rows = []
+    for name, p in case.plants.items():
+        proc = case.processes[p.process]
+        act = sol.activity.get(name, 0.0)
+        act = 0.0 if abs(act) < EPS else act
+        built = sol.is_open.get(name, True)
+        k = sol.size.get(name)
+        cap = p.sizes[k].capacity if (p.is_candidate and k is not None) else (p.capacity if not p.is_candidate else 0.0)
+        capex = p.sizes[k].capex if (p.is_candidate and k is not None) else 0.0
+        rows.append({
+            "plant": name, "label": p.label, "process": p.process, "sector": p.sector, "park": p.park,
+            "status": p.status, "built": bool(built), "size": (k if k is not None else pd.NA),
+            "capacity": cap, "activity": act, "activity_unit": proc.activity_unit,
+            "utilisation": act / cap if cap > 0 else 0.0,
+            "capex": capex, "capex_annualised": capex * case.crf(p.life) if capex else 0.0,
+            "operating_cost": proc.operating_cost * act + (p.fixed_cost if built else 0.0),
+            "co2": proc.co2 * act,
+            "lon": p.location[0] if p.location else None, "lat": p.location[1] if p.location else None,
+        })
+    plants = pd.DataFrame(rows)
+    # ---------------------------------------------------------------- exchanges
+    rows = []
+    for x in exchanges:
+        flow = sol.flow.get(x.key, 0.0)
+        flow = 0.0 if flow < EPS else flow
+        chosen = bool(sol.opened.get(x.key, False) and flow > EPS) or bool(x.force and sol.opened.get(x.key))
+        mat = mats[x.material]
+        rows.append({
+            "source": x.source, "target": x.target, "material": x.material, "unit": mat.unit,
+            "kind": mat.kind, "existing": x.existing, "chosen": chosen, "flow": flow,
+            "distance": x.distance, "transport_cost": x.unit_cost * flow,
+            "fixed_cost": x.fixed_cost if sol.opened.get(x.key, False) else 0.0,
+            "reuse": mat.reuse_weight * flow if mat.is_byproduct else 0.0,
+            "forced": x.force, "forbidden": x.forbid,
+        })
+    ex = pd.DataFrame(rows, columns=["source", "target", "material", "unit", "kind", "existing", "chosen", "flow",
+                                     "distance", "transport_cost", "fixed_cost", "reuse", "forced", "forbidden"])
+    ex["cost"] = ex["transport_cost"] + ex["fixed_cost"]
+    # ---------------------------------------------------------------- market
+    keys = sorted(set(sol.purchase) | set(sol.sale) | set(sol.disposal))
+    rows = []
+    for p, mn in keys:
+        b, q, d = sol.purchase.get((p, mn), 0.0), sol.sale.get((p, mn), 0.0), sol.disposal.get((p, mn), 0.0)
+        b, q, d = (0.0 if v < EPS else v for v in (b, q, d))
+        if b == q == d == 0.0:
+            continue
+        mat = mats[mn]
+        rows.append({"plant": p, "material": mn, "unit": mat.unit, "kind": mat.kind, "purchase": b, "sale": q,
+                     "disposal": d, "purchase_cost": b * (mat.price or 0.0), "sales_revenue": q * (mat.sale_price or 0.0),
+                     "disposal_cost": d * (mat.disposal_cost or 0.0)})
+    market = pd.DataFrame(rows, columns=["plant", "material", "unit", "kind", "purchase", "sale", "disposal",
+                                         "purchase_cost", "sales_revenue", "disposal_cost"])
+    # ---------------------------------------------------------------- slot use
+    inputs = pd.DataFrame(
+        [{"plant": p, "slot": s, "material": mn, "unit": mats[mn].unit, "amount": v}
+         for (p, s, mn), v in sorted(sol.slot_use.items()) if v > EPS],
+        columns=["plant", "slot", "material", "unit", "amount"])
+    # ---------------------------------------------------------------- per material
+    act = dict(zip(plants["plant"], plants["activity"]))
+    gen: dict[str, float] = {}
+    for name, p in case.plants.items():
+        for mn, coef in case.processes[p.process].outputs.items():
+            gen[mn] = gen.get(mn, 0.0) + coef * act[name]
+    chosen = ex[ex["flow"] > 0]
+    reused = chosen.groupby("material")["flow"].sum().to_dict()
+    sold = market.groupby("material")["sale"].sum().to_dict()
+    disposed = market.groupby("material")["disposal"].sum().to_dict()
+    bought = market.groupby("material")["purchase"].sum().to_dict()
+    rows = []
+    for mn in sorted(set(gen) | set(bought)):
+        mat = mats[mn]
+        g = gen.get(mn, 0.0)
+        rows.append({"material": mn, "kind": mat.kind, "unit": mat.unit, "generated": g,
+                     "exchanged": reused.get(mn, 0.0), "sold": sold.get(mn, 0.0), "disposed": disposed.get(mn, 0.0),
+                     "purchased": bought.get(mn, 0.0),
+                     "reuse_rate": reused.get(mn, 0.0) / g if g > EPS else None})
+    materials = pd.DataFrame(rows, columns=["material", "kind", "unit", "generated", "exchanged", "sold", "disposed",
+                                            "purchased", "reuse_rate"])
+    kpis = compute_kpis(case, plants, ex, market, inputs, materials, sol.info)
+    solver = sol.info.as_dict()
+    return Result(case_name=case.name, objective=sol.info.objective_name, plants=plants, exchanges=ex,
+                  market=market, inputs=inputs, materials=materials, kpis=kpis, solver=solver,
+                  timings=dict(timings or {}), units=dict(case.units))
+
+
+def compute_kpis(case: Case, plants, ex, market, inputs, materials, info) -> pd.DataFrame:
+    """KPIs recomputed from the tables (not read from the model's objective)."""
+    mats = case.materials
+    money = case.units.get("money", "CNY")
+    byp = materials[materials["kind"] == "byproduct"]
+    mass_byp = byp[byp["unit"] == "t"] if len(byp) else byp
+    other_byp = byp[byp["unit"] != "t"] if len(byp) else byp
+    generated = float(mass_byp["generated"].sum())
+    reused = float(mass_byp["exchanged"].sum())
+    sold = float(mass_byp["sold"].sum())
+    disposed = float(mass_byp["disposed"].sum())
+    # virgin inputs avoided: slot units met by by-products, in the unit of the slot's first option
+    avoided = 0.0
+    for r in inputs.itertuples():
+        if mats[r.material].is_byproduct:
+            slot = next(s for s in case.process_of(r.plant).slots if s.name == r.slot)
+            if not slot.is_plain:
+                avoided += slot.options[r.material][0] * r.amount
+    slot_co2 = 0.0
+    for r in inputs.itertuples():
+        slot = next(s for s in case.process_of(r.plant).slots if s.name == r.slot)
+        slot_co2 += slot.options[r.material][2] * r.amount
+    co2 = float(plants["co2"].sum()) + slot_co2 + float(
+        sum(mats[r.material].co2_per_unit * r.purchase for r in market.itertuples()))
+    capex = float(plants.loc[plants["built"] & (plants["status"] == "candidate"), "capex"].sum())
+    annual_capex = float(plants["capex_annualised"].sum())
+    opex = float(plants["operating_cost"].sum())
+    transport = float(ex["cost"].sum())
+    purchases = float(market["purchase_cost"].sum())
+    revenue = float(market["sales_revenue"].sum())
+    disp_cost = float(market["disposal_cost"].sum())
+    carbon = case.settings.carbon_price * co2
+    cost = annual_capex + opex + transport + purchases - revenue + disp_cost + carbon
+    rows = [
+        ("byproducts_generated", generated, "t/yr"),
+        ("byproducts_reused", reused, "t/yr"),
+        ("byproducts_sold", sold, "t/yr"),
+        ("byproducts_disposed", disposed, "t/yr"),
+        ("reuse_rate", reused / generated if generated > EPS else 0.0, "fraction"),
+        ("utilisation_rate", (reused + sold) / generated if generated > EPS else 0.0, "fraction"),
+        ("virgin_inputs_avoided", avoided, "t/yr (slot units)"),
+        ("co2", co2, "t/yr"),
+        ("capex", capex, money),
+        ("capex_annualised", annual_capex, f"{money}/yr"),
+        ("operating_cost", opex, f"{money}/yr"),
+        ("transport_and_link_cost", transport, f"{money}/yr"),
+        ("purchases", purchases, f"{money}/yr"),
+        ("sales", revenue, f"{money}/yr"),
+        ("disposal_cost", disp_cost, f"{money}/yr"),
+        ("annualised_cost", cost, f"{money}/yr"),
+        ("profit", -cost, f"{money}/yr"),
+        ("new_plants", int((plants["built"] & (plants["status"] == "candidate")).sum()), "count"),
+        ("exchanges_open", int(ex["chosen"].sum()), "count"),
+    ]
+    for r in other_byp.itertuples():
+        rows.append((f"reused_{r.material}", r.exchanged, f"{r.unit}/yr"))
+        rows.append((f"generated_{r.material}", r.generated, f"{r.unit}/yr"))
+    for r in byp.itertuples():
+        if r.reuse_rate is not None:
+            rows.append((f"reuse_rate_{r.material}", r.reuse_rate, "fraction"))
+    df = pd.DataFrame(rows, columns=["kpi", "value", "unit"]).set_index("kpi")
+    df["value"] = df["value"].astype(float)
+    return df

@@ -1,0 +1,208 @@
+"""The case format as pydantic models: the one place that defines each field.
+
+These models describe the files as written (quantities are still text such as
+``"300 kt/yr"``); :mod:`symbiosis.io` checks the references and units and turns them
+into the domain objects of :mod:`symbiosis.case`. ``symbiosis schema`` prints the JSON
+Schema generated from here.
+"""
+from __future__ import annotations
+
+from typing import Annotated, Any, Literal, Union
+
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, WithJsonSchema
+
+
+def _quantity_text(v: Any) -> Any:
+    if isinstance(v, bool) or not isinstance(v, (str, int, float)):
+        raise ValueError(f"expected a quantity such as '300 kt/yr' (a number and a unit), got {v!r}")
+    return v
+
+
+_Q_SCHEMA = {"anyOf": [{"type": "string"}, {"type": "number"}],
+             "description": "A quantity: a number and a unit in one string, e.g. '300 kt/yr', '0.45 CNY/t/km'."}
+Q = Annotated[Any, BeforeValidator(_quantity_text), WithJsonSchema(_Q_SCHEMA)]
+Share = Annotated[Any, BeforeValidator(_quantity_text), WithJsonSchema(
+    {"anyOf": [{"type": "string"}, {"type": "number"}],
+     "description": "A fraction 0..1, or a percentage such as '68 %'."})]
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", populate_by_name=True)
+
+
+class Sourced(_Strict):
+    """Provenance every number in models/ and cases/ carries."""
+
+    source: str | None = Field(None, description="Where the number comes from: paper, handbook, "
+                               "or the stoichiometry it follows from.")
+    estimate: bool = Field(False, description="True when the number is an estimate; say why in `source` or `note`.")
+    note: str | None = Field(None, description="Reasoning, caveats, ranges.")
+
+
+class SourcedValue(Sourced):
+    value: Q = Field(description="The quantity.")
+
+
+def _sourced_or_quantity(v: Any) -> Any:
+    if isinstance(v, dict):
+        return SourcedValue.model_validate(v)
+    return _quantity_text(v)
+
+
+SQ = Annotated[Any, BeforeValidator(_sourced_or_quantity), WithJsonSchema(
+    {"anyOf": [_Q_SCHEMA, {"type": "object", "required": ["value"], "additionalProperties": False,
+                           "properties": {"value": _Q_SCHEMA, "source": {"type": "string"},
+                                          "estimate": {"type": "boolean"}, "note": {"type": "string"}}}]})]
+
+
+class Option(Sourced):
+    """One material that may fill an input slot."""
+
+    equivalence: Q = Field(1.0, description="Slot units met by one unit of this material "
+                                           "(e.g. 1.37 t limestone-equivalent per t of dry carbide slag).")
+    max_share: Share = Field(1.0, description="Largest share of the slot this material may fill.")
+    co2: Q | None = Field(None, description="Direct CO2 released per unit of this material used "
+                          "(e.g. '0.44 t/t' for limestone calcined in a kiln).")
+
+
+class Flow(Sourced):
+    """An input or output per unit of activity. With `options` an input is a slot that
+    several materials may fill."""
+
+    amount: Q = Field(description="Quantity per one unit of activity, in a unit of the material's dimension "
+                      "(for a slot: of the first option's dimension).")
+    options: dict[str, Option] | None = Field(None, description="For an input slot: the materials that may fill it.")
+
+
+class Balance(_Strict):
+    """How the process's mass balance is meant to close (checked by the test suite)."""
+
+    basis: Literal["mass", "none"] = "mass"
+    tolerance: float = Field(0.05, description="Allowed relative gap between mass in and mass out.")
+    note: str | None = Field(None, description="What is not tracked (air, water, CO2) and so explains the gap.")
+
+
+class ProcessSpec(Sourced):
+    name: str | None = Field(None, description="Readable name.")
+    sector: str = Field("other", description="Sector, used for colours and grouping: power, chemicals, "
+                        "building_materials, coal, coking, metals, waste, other.")
+    activity: str = Field(description="Unit of activity, e.g. 't' for a tonne of product or 'MWh'.")
+    product: str | None = Field(None, description="Main product material (its output is the activity).")
+    inputs: dict[str, Flow] = Field(default_factory=dict)
+    outputs: dict[str, Flow] = Field(default_factory=dict)
+    operating_cost: SQ | None = Field(None, description="Operating cost per unit of activity, "
+                                                    "excluding the inputs the model buys, e.g. '120 CNY/t'.")
+    co2: SQ | None = Field(None, description="Direct CO2 per unit of activity, e.g. '0.85 t/t'.")
+    balance: Balance | None = None
+
+
+class MaterialSpec(Sourced):
+    name: str | None = Field(None, description="Readable name.")
+    kind: Literal["raw", "product", "intermediate", "byproduct", "energy", "utility"] | None = Field(
+        None, description="raw (bought), product, intermediate, byproduct (reused or disposed), energy, utility.")
+    unit: str | None = Field(None, description="Unit flows of the material are counted in: t, MWh, Nm3, GJ.")
+    price: Q | None = Field(None, description="Purchase price; if given, plants may buy the material.")
+    sale_price: Q | None = Field(None, description="Sale price; if given, plants may sell the material.")
+    disposal_cost: Q | None = Field(None, description="Cost of disposal (landfill, flare); if given, "
+                                    "plants may dispose of the material.")
+    max_purchase: Q | None = Field(None, description="Most the park may buy per period.")
+    max_sale: Q | None = Field(None, description="Most the park may sell per period.")
+    min_sale: Q | None = Field(None, description="Demand the park must meet per period.")
+    co2_per_unit: Q | None = Field(None, description="Embodied CO2 of a purchased unit, e.g. '0.58 t/MWh'.")
+    reuse_weight: float | None = Field(None, description="Weight of one unit reused in the reuse objective. "
+                                       "Default 1 per tonne for by-products counted in mass; by-products in "
+                                       "energy or gas units must state it (0 leaves them out).")
+    transport_cost: Q | None = Field(None, description="Cost per unit per km, overriding settings.transport_cost.")
+    max_distance: Q | None = Field(None, description="Longest exchange of this material (steam, gas: short).")
+
+
+class SizeSpec(_Strict):
+    capacity: Q = Field(description="Capacity of this size option, e.g. '0.5 Mt/yr'.")
+    capex: Q = Field("0 CNY", description="Investment for this size, e.g. '260e6 CNY'.")
+
+
+class PlantSpec(Sourced):
+    name: str | None = Field(None, description="Readable name.")
+    process: str = Field(description="Process id from the library or the case's own processes.")
+    status: Literal["existing", "candidate"] = "existing"
+    capacity: Q | None = Field(None, description="Most activity per period, e.g. '300 kt/yr', '4.2 TWh/yr'.")
+    capex: Q | None = Field(None, description="Investment of a candidate with one size.")
+    sizes: list[SizeSpec] | None = Field(None, description="Capacity options of a candidate (economies of scale).")
+    output: Q | None = Field(None, description="Existing plants: activity per period they run at "
+                             "(default: capacity).")
+    load: tuple[Share, Share] | None = Field(None, description="Existing plants: allowed activity as "
+                                             "fractions of capacity [min, max] instead of a fixed output.")
+    min_load: Share = Field(0.0, description="Candidates: least activity, as a fraction of capacity, once built.")
+    can_close: bool = Field(False, description="Existing plants: the model may close the plant.")
+    force: bool = Field(False, description="Candidates: must be built.")
+    forbid: bool = Field(False, description="Candidates: must not be built.")
+    life: Q | None = Field(None, description="Economic life for annualising capex (default settings.life).")
+    fixed_cost: Q | None = Field(None, description="Fixed operating cost per period once built, e.g. '5e6 CNY/yr'.")
+    location: tuple[float, float] | None = Field(None, description="[longitude, latitude] in degrees.")
+    park: str | None = Field(None, description="The park or zone the plant belongs to.")
+    sector: str | None = Field(None, description="Overrides the process's sector.")
+
+
+class ExchangeSpec(Sourced):
+    model_config = ConfigDict(extra="forbid", populate_by_name=True)
+    source: str = Field(alias="from", description="Plant that sends the material.")
+    target: str = Field(alias="to", description="Plant that receives it.")
+    material: str
+    existing: bool = Field(False, description="The exchange runs today (part of the status quo).")
+    force: bool = Field(False, description="The exchange must be opened.")
+    forbid: bool = Field(False, description="The exchange must not be opened.")
+    max: Q | None = Field(None, description="Most flow per period.")
+    min: Q | None = Field(None, description="Least flow per period once opened.")
+    fixed_cost: Q | None = Field(None, description="Cost per period of an opened link, e.g. '2e6 CNY/yr'.")
+    capex: Q | None = Field(None, description="Investment of the link (pipeline, conveyor), annualised like plants.")
+    distance: Q | None = Field(None, description="Transport distance; default from the plants' locations.")
+    transport_cost: Q | None = Field(None, description="Cost per unit per km on this link.")
+
+
+class SettingsSpec(_Strict):
+    max_distance: Q | None = Field(None, description="Longest exchange generated automatically, e.g. '60 km'.")
+    transport_cost: Q = Field("0.45 CNY/t/km", description="Default transport cost of mass by-products "
+                              "(truck, at least 0.4 CNY/t/km in China).")
+    exchange_fixed_cost: Q = Field("0 CNY/yr", description="Default cost per period of an opened exchange.")
+    detour_factor: float = Field(1.3, description="Road distance over great-circle distance.")
+    discount_rate: float = Field(0.08, description="For annualising capex.")
+    life: Q = Field("20 yr", description="Default economic life of candidate plants and links.")
+    generate_candidates: bool = Field(True, description="Generate candidate exchanges by material match.")
+    objective: Literal["reuse", "cost", "reuse-then-cost"] = "reuse-then-cost"
+    reuse_tolerance: float = Field(0.0, description="reuse-then-cost: share of the best reuse the cheapest "
+                                   "network may give up.")
+    carbon_price: Q = Field("0 CNY/t", description="Price of CO2 added to the cost.")
+    time_limit: float = Field(60.0, description="Solver time limit in seconds per solve.")
+    mip_gap: float = Field(1e-4, description="Relative MIP gap at which the solver stops.")
+
+
+class UnitsSpec(_Strict):
+    money: str = "CNY"
+    period: str = "yr"
+    distance: str = "km"
+
+
+class CaseSpec(_Strict):
+    """A park case file."""
+
+    name: str = Field(description="Name of the park.")
+    description: str | None = None
+    library: str | list[str] | None = Field(None, description="Process library folder(s), relative to the "
+                                            "case file; default: the shipped models/.")
+    units: UnitsSpec = Field(default_factory=UnitsSpec)
+    materials: dict[str, MaterialSpec] = Field(default_factory=dict,
+                                               description="New materials, or fields overriding the library's.")
+    processes: dict[str, ProcessSpec] = Field(default_factory=dict, description="Processes local to the case.")
+    plants: dict[str, PlantSpec]
+    exchanges: list[ExchangeSpec] = Field(default_factory=list)
+    settings: SettingsSpec = Field(default_factory=SettingsSpec)
+    scenarios: dict[str, dict] | None = Field(None, description="Named overrides of this case "
+                                              "(merged over it), for compare.")
+
+
+class LibraryFile(_Strict):
+    """A file of the process library (models/*.yaml)."""
+
+    description: str | None = None
+    materials: dict[str, MaterialSpec] = Field(default_factory=dict)
+    processes: dict[str, ProcessSpec] = Field(default_factory=dict)
