@@ -50,7 +50,18 @@ def optimize(case: Case, objective: str | None = None, *, time_limit: float | No
     return result
 
 
-def compare(case: Case, objective: str | None = None, **kw) -> dict[str, Result]:
-    """Solve the status quo and the optimised network of one case: ``{"status quo": r0, "optimised": r1}``."""
-    return {"status quo": optimize(case, objective, status_quo=True, **kw),
-            "optimised": optimize(case, objective, **kw)}
+def compare(case: Case, objective: str | None = None, scenarios: list[str] | None = None,
+            **kw) -> dict[str, Result]:
+    """Solve several versions of one park and return them by name, in order.
+
+    Without ``scenarios``: ``{"status quo": ..., "optimised": ...}`` (today's plants and
+    exchanges only, against the optimised network). With ``scenarios`` (names from the
+    case file's ``scenarios`` section, loaded from ``case.path``): one result each.
+    """
+    if not scenarios:
+        return {"status quo": optimize(case, objective, status_quo=True, **kw),
+                "optimised": optimize(case, objective, **kw)}
+    from symbiosis.io import load_case
+    if case.path is None:
+        raise ValueError("scenarios need a case loaded from a file")
+    return {name: optimize(load_case(case.path, scenario=name), objective, **kw) for name in scenarios}

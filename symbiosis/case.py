@@ -153,6 +153,7 @@ class Settings:
     objective: str = "reuse-then-cost"
     reuse_tolerance: float = 0.0
     carbon_price: float = 0.0
+    status_quo: bool = False
     time_limit: float = 60.0
     mip_gap: float = 1e-4
 

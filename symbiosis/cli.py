@@ -18,7 +18,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from symbiosis.errors import CaseError, InfeasibleError, SolverError
+from symbiosis.errors import CaseError, InfeasibleError, Problem, SolverError
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_enable=False,
                   help="symbiosis: optimise by-product exchanges and new plants in an industrial park.")
@@ -51,20 +51,23 @@ def load(case_path: Path, scenario: Optional[str] = None):
 
 
 def fmt(v: float, unit: str = "") -> str:
+    """A number for people: 427.2 kt/yr, 1.05 M MWh/yr, 300.0 M CNY, 82.8%."""
+    if v is None or v != v:
+        return "-"
     if unit == "fraction":
         return f"{v:.1%}"
     if unit == "count":
         return f"{v:.0f}"
     a = abs(v)
-    if a >= 1e9:
-        s = f"{v / 1e9:,.2f} G"
-    elif a >= 1e6:
-        s = f"{v / 1e6:,.2f} M"
-    elif a >= 1e4:
-        s = f"{v / 1e3:,.1f} k"
-    else:
-        s = f"{v:,.1f} "
-    return s + unit
+    if unit.startswith("t/") or unit == "t":  # tonnes take SI prefixes: kt, Mt
+        for div, pre in ((1e9, "G"), (1e6, "M"), (1e3, "k")):
+            if a >= div * 10 if div == 1e3 else a >= div:
+                return f"{v / div:,.1f} {pre}{unit}" if div != 1e9 else f"{v / div:,.2f} {pre}{unit}"
+        return f"{v:,.1f} {unit}"
+    for div, pre in ((1e9, "bn"), (1e6, "M"), (1e3, "k")):
+        if a >= div * 10 if div == 1e3 else a >= div:
+            return f"{v / div:,.2f} {pre} {unit}".rstrip()
+    return f"{v:,.1f} {unit}".rstrip()
 
 
 KEY_KPIS = ["byproducts_generated", "byproducts_reused", "byproducts_disposed", "reuse_rate", "co2", "capex",
@@ -168,6 +171,97 @@ def solve(case: Path = typer.Argument(..., help="Case file (.yaml or .xlsx)."),
     console.print(f"wrote {len(written)} files to {out}/: " + ", ".join(p.name for p in written))
     if verbose:
         console.print(f"write {result.timings['write']:.3f} s")
+
+
+@app.command()
+def compare(case: Path = typer.Argument(..., help="Case file (.yaml or .xlsx)."),
+            scenario: Optional[list[str]] = typer.Option(None, "--scenario", "-s",
+                                                         help="Scenario to include (repeat); default: all of "
+                                                              "the case's scenarios, else status quo vs optimised."),
+            out: Optional[Path] = typer.Option(None, "--out", "-o", help="Folder for the comparison and each run."),
+            objective: Optional[str] = typer.Option(None, help="Objective of every run."),
+            time_limit: Optional[float] = typer.Option(None, help="Seconds per solve."),
+            mip_gap: Optional[float] = typer.Option(None, help="Relative MIP gap."),
+            threads: Optional[int] = typer.Option(None, help="Solver threads."),
+            verbose: bool = typer.Option(False, "--verbose", "-v", help="Print the time of each run.")):
+    """Solve the status quo and the optimised network (or the case's scenarios) and show them side by side."""
+    from symbiosis.api import compare as run_compare
+    from symbiosis.check import check_result
+    c = load(case)
+    names = list(scenario or []) or list(c.scenarios)
+    for n in names:
+        if n not in c.scenarios:
+            fail(CaseError([Problem(str(case), f"scenarios.{n}",
+                                    f"no such scenario; the case defines: {', '.join(c.scenarios) or 'none'}")]))
+    try:
+        with console.status("solving..."):
+            results = run_compare(c, objective, scenarios=names or None, time_limit=time_limit, mip_gap=mip_gap,
+                                  threads=threads)
+    except CaseError as exc:
+        fail(exc)
+    except (InfeasibleError, SolverError) as exc:
+        fail(exc)
+    for name, r in results.items():
+        bad = check_result(load(case, name) if names else c, r)
+        if bad:
+            err_console.print(f"[bold red]warning:[/] {name} fails the independent check: {bad[:3]}")
+    console.print(f"[bold]{c.name}[/]: " + ", ".join(
+        f"{n} {r.solver['status']} ({r.solver['solve_time']:.2f} s)" for n, r in results.items()))
+    console.print(kpi_table(results, "Side by side"))
+    for name, r in results.items():
+        built = ", ".join(r.built_plants["plant"]) or "none"
+        new_ex = r.chosen_exchanges
+        new_ex = new_ex[(~new_ex["existing"]) & (new_ex["kind"] == "byproduct")]
+        console.print(f"[bold]{name}[/]: new plants: {built}; new by-product exchanges: "
+                      + (", ".join(f"{x.source}->{x.target} ({x.material})" for x in new_ex.itertuples()) or "none"))
+    if out is not None:
+        table = comparison_table(results)
+        first = next(iter(results.values()))  # the reference run (status quo) for the reports
+
+        def extra(tmp):
+            from symbiosis.views import write_views
+            table.to_csv(tmp / "comparison.csv")
+            for i, (name, r) in enumerate(results.items()):
+                sub = tmp / _slug(name)
+                sub.mkdir()
+                r.write(sub, html=False, extra=lambda d, r=r: write_views(r, d, status_quo=first if i else None))
+        written = _write_comparison(out, extra)
+        console.print(f"wrote {len(written)} entries to {out}/")
+
+
+def comparison_table(results: dict):
+    """KPIs of several results side by side (rows: KPI; columns: unit and each run)."""
+    import pandas as pd
+    cols = {name: r.kpis["value"] for name, r in results.items()}
+    first = next(iter(results.values()))
+    df = pd.concat(cols, axis=1)
+    df.insert(0, "unit", first.kpis["unit"].reindex(df.index).fillna(""))
+    return df
+
+
+def _slug(name: str) -> str:
+    return "".join(ch if ch.isalnum() else "_" for ch in name.lower()).strip("_") or "run"
+
+
+def _write_comparison(out: Path, extra) -> list[Path]:
+    """Write into a temporary folder, then move every entry into ``out`` (whole or not at all)."""
+    import os
+    import shutil
+    import tempfile
+    out.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=".symbiosis-", dir=out))
+    try:
+        extra(tmp)
+        written = []
+        for f in sorted(tmp.iterdir()):
+            dest = out / f.name
+            if dest.is_dir():
+                shutil.rmtree(dest)
+            os.replace(f, dest)
+            written.append(dest)
+        return written
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
 
 
 def _load_command_modules():

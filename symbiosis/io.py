@@ -24,6 +24,16 @@ from symbiosis.units import UnitProblem, dimension_of, to_float, ureg
 PACKAGE_DIR = Path(__file__).resolve().parent
 
 
+def _is_plain(text: str) -> bool:
+    from symbiosis.units import is_number_text
+    return is_number_text(text)
+
+
+def _dimension_text(value) -> str:
+    from symbiosis.units import parse, _dim_name
+    return _dim_name(parse(value.strip()))
+
+
 def _shipped(folder: str) -> Path:
     """The shipped models/ or cases/ folder: beside the package (source checkout, editable
     install) or inside it (wheel, where they are packed as symbiosis/_data/...)."""
@@ -303,7 +313,7 @@ class _Resolver:
         close = difflib.get_close_matches(name, list(known), n=1)
         msg = f"unknown {what} {name!r}"
         msg += f"; did you mean {close[0]!r}?" if close else ""
-        self.problem(entry, msg + (f" {hint}" if hint else ""), file)
+        self.problem(entry, msg + (f"{' ' if close else '. '}{hint}" if hint else ""), file)
 
     # main ---------------------------------------------------------------------
     def resolve(self) -> Case:
@@ -403,15 +413,24 @@ class _Resolver:
             max_distance=self.q(m.max_distance, self.dist, f"{entry}.max_distance", file=file, min_value=0),
         )
 
-    def _amount(self, value, mat: Material, activity: str, entry: str, file: str) -> float | None:
-        """Per-activity amount: '1.45 t' (per one unit of activity) or '1.45 t/t'."""
+    def _amount(self, value, unit: str, activity: str, entry: str, file: str, what: str = "") -> float | None:
+        """Per-activity amount in ``unit``: '1.45 t' (per one unit of activity) or '1.45 t/t'."""
+        for target in (unit, f"({unit})/({activity})"):
+            try:
+                x = to_float(value, target)
+            except UnitProblem:
+                continue
+            if x < 0:
+                self.problem(entry, f"must not be negative, got {value!r}", file)
+            return x
         try:
-            x = to_float(value, mat.unit)
-        except UnitProblem:
-            return self.q(value, f"({mat.unit})/({activity})", entry, file=file, min_value=0)
-        if x < 0:
-            self.problem(entry, f"must not be negative, got {value!r}", file)
-        return x
+            to_float(value, "dimensionless", allow_plain=True)
+            got = "no unit" if not isinstance(value, str) or _is_plain(value) else "a dimensionless number"
+        except UnitProblem as exc:
+            got = str(exc) if "cannot read" in str(exc) else f"{value!r} is in {_dimension_text(value)}"
+        self.problem(entry, f"{got}; {what or 'this'} is counted in {unit} ({dimension_of(unit)}): write the "
+                     f"amount per {activity} of activity, e.g. '1.2 {unit}' or '1.2 {unit}/{activity}'", file)
+        return None
 
     def _process(self, name: str, p: schema.ProcessSpec, materials: dict[str, Material], file: str):
         entry = f"processes.{name}"
@@ -429,7 +448,7 @@ class _Resolver:
                 continue
             if flow.options:
                 self.problem(f"{entry}.outputs.{m}.options", "only inputs may have options", file)
-            x = self._amount(flow.amount, materials[m], p.activity, f"{entry}.outputs.{m}.amount", file)
+            x = self._amount(flow.amount, materials[m].unit, p.activity, f"{entry}.outputs.{m}.amount", file, m)
             if x is not None:
                 outputs[m] = x
         slots = []
@@ -440,7 +459,7 @@ class _Resolver:
                     self.unknown(sentry, "material", sname, materials, file,
                                  "Define it under 'materials', or give the slot 'options'.")
                     continue
-                x = self._amount(flow.amount, materials[sname], p.activity, f"{sentry}.amount", file)
+                x = self._amount(flow.amount, materials[sname].unit, p.activity, f"{sentry}.amount", file, sname)
                 if x is not None:
                     slots.append(Slot(sname, x, {sname: (1.0, 1.0, 0.0)}))
                 continue
@@ -460,10 +479,7 @@ class _Resolver:
                     opts[m] = (e, h, c or 0.0)
             if ref_unit is None:
                 continue
-            try:
-                x = to_float(flow.amount, ref_unit)
-            except UnitProblem:
-                x = self.q(flow.amount, f"({ref_unit})/({p.activity})", f"{sentry}.amount", file=file, min_value=0)
+            x = self._amount(flow.amount, ref_unit, p.activity, f"{sentry}.amount", file, f"slot {sname!r}")
             if x is None:
                 continue
             if opts and sum(o[1] for o in opts.values()) < 1 - 1e-9:
@@ -496,7 +512,7 @@ class _Resolver:
             generate_candidates=s.generate_candidates, objective=s.objective,
             reuse_tolerance=s.reuse_tolerance,
             carbon_price=self.q(s.carbon_price, f"{self.money}/t", f"{e}.carbon_price", default=0.0),
-            time_limit=s.time_limit, mip_gap=s.mip_gap)
+            status_quo=s.status_quo, time_limit=s.time_limit, mip_gap=s.mip_gap)
 
     def _plant(self, name: str, p: schema.PlantSpec, processes, proc_specs, settings: Settings):
         entry = f"plants.{name}"

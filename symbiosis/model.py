@@ -263,7 +263,7 @@ class ParkModel:
         ``reuse-then-cost``, and return the solution."""
         opts = opts or Options()
         objective = opts.objective or self.case.settings.objective
-        if opts.status_quo:
+        if opts.status_quo or self.case.settings.status_quo:
             self.fix_status_quo()
         self.set_limits(opts.limits)
         if objective == "reuse-then-cost":

@@ -216,9 +216,14 @@ def compute_kpis(case: Case, plants, ex, market, inputs, materials, info) -> pd.
             if not slot.is_plain:
                 avoided += slot.options[r.material][0] * r.amount
     slot_co2 = 0.0
+    co2_avoided = 0.0  # CO2 the reference (first) option would have released for the slot units by-products met
     for r in inputs.itertuples():
         slot = next(s for s in case.process_of(r.plant).slots if s.name == r.slot)
-        slot_co2 += slot.options[r.material][2] * r.amount
+        e, _h, c = slot.options[r.material]
+        slot_co2 += c * r.amount
+        if mats[r.material].is_byproduct and not slot.is_plain:
+            e_ref, _, c_ref = next(iter(slot.options.values()))
+            co2_avoided += e * r.amount * c_ref / e_ref - c * r.amount
     co2 = float(plants["co2"].sum()) + slot_co2 + float(
         sum(mats[r.material].co2_per_unit * r.purchase for r in market.itertuples()))
     capex = float(plants.loc[plants["built"] & (plants["status"] == "candidate"), "capex"].sum())
@@ -239,6 +244,7 @@ def compute_kpis(case: Case, plants, ex, market, inputs, materials, info) -> pd.
         ("utilisation_rate", (reused + sold) / generated if generated > EPS else 0.0, "fraction"),
         ("virgin_inputs_avoided", avoided, "t/yr (slot units)"),
         ("co2", co2, "t/yr"),
+        ("co2_avoided_by_substitution", co2_avoided, "t/yr"),
         ("capex", capex, money),
         ("capex_annualised", annual_capex, f"{money}/yr"),
         ("operating_cost", opex, f"{money}/yr"),

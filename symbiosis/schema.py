@@ -172,6 +172,8 @@ class SettingsSpec(_Strict):
     reuse_tolerance: float = Field(0.0, description="reuse-then-cost: share of the best reuse the cheapest "
                                    "network may give up.")
     carbon_price: Q = Field("0 CNY/t", description="Price of CO2 added to the cost.")
+    status_quo: bool = Field(False, description="Solve only today's park: existing plants and existing "
+                             "exchanges (a scenario may set this).")
     time_limit: float = Field(60.0, description="Solver time limit in seconds per solve.")
     mip_gap: float = Field(1e-4, description="Relative MIP gap at which the solver stops.")
 
