@@ -88,6 +88,9 @@ def _dim_name(q: pint.Quantity) -> str:
     names[ureg.Quantity(1, "yr").dimensionality] = "time"
     if dim in names:
         return names[dim]
+    per = (q * ureg.Quantity(1, "yr")).dimensionality
+    if per in names:
+        return f"{names[per]} per time"
     return str(dim) if str(dim) else "dimensionless"
 
 

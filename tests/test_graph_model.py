@@ -1,0 +1,144 @@
+"""Graph (candidate exchanges) and model (build without solving, re-solve, infeasibility)."""
+from __future__ import annotations
+
+import copy
+
+import pytest
+from typer.testing import CliRunner
+
+import symbiosis
+from symbiosis.case import great_circle_km
+from symbiosis.check import assert_sound
+from symbiosis.cli import _load_command_modules, app
+from symbiosis.errors import InfeasibleError
+from symbiosis.graph import DISPOSAL, SALES, SUPPLY, candidate_exchanges
+from symbiosis.io import case_from_dict
+from symbiosis.model import ParkModel
+
+_load_command_modules()
+
+
+def make(d, **kw):
+    return case_from_dict(d, file="<test>", **kw)
+
+
+def test_candidates_by_material_match(tutorial):
+    keys = {x.key for x in candidate_exchanges(tutorial)}
+    assert keys == {
+        ("power", "carbide", "electricity"), ("power", "pvc", "electricity"),
+        ("power", "slag_cement", "electricity"), ("power", "slag_cement", "fly_ash"),
+        ("carbide", "pvc", "calcium_carbide"), ("pvc", "slag_cement", "carbide_slag")}
+
+
+def test_graph_nodes_edges_and_markets(tutorial):
+    g = tutorial.graph()
+    assert set(g.nodes) == {"power", "carbide", "pvc", "slag_cement", SUPPLY, SALES, DISPOSAL}
+    assert g.nodes["slag_cement"]["status"] == "candidate" and g.nodes["power"]["sector"] == "power"
+    e = g.get_edge_data("pvc", "slag_cement", key="carbide_slag")
+    assert e["distance"] == 8 and e["kind"] == "exchange"
+    assert g.has_edge("pvc", DISPOSAL, key="carbide_slag") and g.has_edge(SUPPLY, "slag_cement", key="limestone")
+    assert g.has_edge("pvc", SALES, key="pvc")
+
+
+def test_max_distance_filters_generated_candidates(tutorial_dict):
+    d = copy.deepcopy(tutorial_dict)
+    d["exchanges"] = [e for e in d["exchanges"] if e["material"] != "fly_ash"]
+    d["settings"]["max_distance"] = "5 km"
+    case = make(d)
+    dist = great_circle_km(case.plants["power"].location, case.plants["slag_cement"].location)
+    assert dist > 5
+    keys = {x.key for x in candidate_exchanges(case)}
+    assert ("power", "slag_cement", "fly_ash") not in keys
+    assert ("power", "carbide", "electricity") in keys  # 2.1 km
+
+
+def test_material_max_distance_overrides_setting(tutorial_dict):
+    d = copy.deepcopy(tutorial_dict)
+    d["materials"]["electricity"]["max_distance"] = "3 km"
+    keys = {x.key for x in candidate_exchanges(make(d))}
+    assert ("power", "carbide", "electricity") in keys and ("power", "slag_cement", "electricity") not in keys
+
+
+def test_forbid_and_force_exchanges(tutorial_dict):
+    d = copy.deepcopy(tutorial_dict)
+    d["exchanges"][3]["forbid"] = True  # power -> cement fly ash
+    case = make(d)
+    r = symbiosis.optimize(case)
+    assert_sound(case, r)
+    row = r.exchanges.set_index(["source", "target", "material"]).loc[("power", "slag_cement", "fly_ash")]
+    assert row["flow"] == 0 and bool(row["forbidden"])
+    # without fly ash the cement slot cannot be filled, so no cement plant and no reuse
+    assert r.kpi("byproducts_reused") == 0
+    d["exchanges"][3]["forbid"] = False
+    d["plants"]["slag_cement"]["forbid"] = True
+    r = symbiosis.optimize(make(d))
+    assert len(r.built_plants) == 0
+
+
+def test_model_builds_without_solving(tutorial):
+    pm = ParkModel(tutorial)
+    m = pm.m
+    assert m.a["power"].lb == m.a["power"].ub == 2_000_000
+    assert m.a["slag_cement"].ub == 600_000
+    assert len(m.f) == len(pm.exchanges) == 6
+    assert ("slag_cement", "cao_source", "carbide_slag") in m.u
+    assert len(m.share) == 1 and len(m.slot) == sum(len(tutorial.process_of(p).slots) for p in tutorial.plants)
+    # the tight bound of the slag exchange: cement takes at most 0.8 * 0.8 / 1.25 t per t
+    i = pm.x_by_key[("pvc", "slag_cement", "carbide_slag")]
+    assert pm.x_ub[i] == pytest.approx(600_000 * 0.8 * 0.8 / 1.25)
+    assert pm.timings["build"] > 0
+
+
+def test_one_model_resolved_with_changed_limits(tutorial):
+    pm = ParkModel(tutorial)
+    r1 = symbiosis.optimize(tutorial, objective="reuse", model=pm)
+    r2 = symbiosis.optimize(tutorial, objective="reuse", model=pm, limits={"capex": 1e8})
+    assert r1.kpi("byproducts_reused") == pytest.approx(427_200)
+    assert r2.kpi("byproducts_reused") == 0  # the cement plant costs 3e8
+    assert_sound(tutorial, r2)
+
+
+def test_sizes_choose_one(tutorial_dict):
+    d = copy.deepcopy(tutorial_dict)
+    c = d["plants"]["slag_cement"]
+    del c["capacity"], c["capex"]
+    c["sizes"] = [{"capacity": "300 kt/yr", "capex": "170e6 CNY"}, {"capacity": "600 kt/yr", "capex": "300e6 CNY"}]
+    case = make(d)
+    r = symbiosis.optimize(case, objective="reuse", limits={"capex": 2e8})
+    assert_sound(case, r)
+    assert r.kpi("byproducts_reused") == pytest.approx(427_200 / 2)
+    assert r.plants.set_index("plant").loc["slag_cement", "capacity"] == 300_000
+
+
+def test_byproduct_with_nowhere_to_go_is_explained(tutorial_dict, write_case):
+    d = copy.deepcopy(tutorial_dict)
+    del d["materials"]["carbide_slag"]["disposal_cost"]
+    case = make(d)
+    with pytest.raises(InfeasibleError) as info:
+        symbiosis.optimize(case, status_quo=True)
+    text = str(info.value)
+    assert "plant 'pvc' makes 356,000 t/yr of 'carbide_slag' that has nowhere to go" in text
+    assert "disposal_cost" in text
+    res = CliRunner().invoke(app, ["solve", str(write_case(d)), "--status-quo", "--out", "/tmp/never"])
+    assert res.exit_code == 3 and "nowhere to go" in res.output and "Traceback" not in res.output
+
+
+def test_missing_supply_is_explained(tutorial_dict):
+    d = copy.deepcopy(tutorial_dict)
+    del d["materials"]["hcl"]["price"]
+    with pytest.raises(InfeasibleError) as info:
+        symbiosis.optimize(make(d))
+    assert "plant 'pvc' lacks 120,000 t/yr of 'hcl'" in str(info.value)
+    assert "cannot be bought (no price)" in str(info.value)
+
+
+def test_unmet_demand_is_explained(tutorial_dict):
+    d = copy.deepcopy(tutorial_dict)
+    d["materials"]["cement"]["min_sale"] = "700 kt/yr"
+    with pytest.raises(InfeasibleError, match="must sell 700,000 t/yr of 'cement' but falls short by 100,000"):
+        symbiosis.optimize(make(d))
+
+
+def test_limits_that_cannot_hold_are_explained(tutorial):
+    with pytest.raises(InfeasibleError, match="limits"):
+        symbiosis.optimize(tutorial, limits={"capex": 1e8, "min_reuse": 1e5})
