@@ -28,6 +28,7 @@ class Material:
     reuse_weight: float = 1.0
     transport_cost: float | None = None
     max_distance: float | None = None
+    mode: str | None = None  # default transport mode of its exchanges
 
     @property
     def is_byproduct(self) -> bool:
@@ -135,6 +136,7 @@ class ExchangeRule:
     capex: float | None = None
     distance: float | None = None
     transport_cost: float | None = None
+    mode: str | None = None
 
     @property
     def key(self) -> tuple[str, str, str]:
@@ -153,6 +155,7 @@ class Settings:
     objective: str = "reuse-then-cost"
     reuse_tolerance: float = 0.0
     carbon_price: float = 0.0
+    transport_modes: dict = field(default_factory=dict)  # mode -> money per t per km
     status_quo: bool = False
     time_limit: float = 60.0
     mip_gap: float = 1e-4
@@ -172,6 +175,11 @@ class Case:
     path: Path | None = None
     scenarios: dict[str, dict] = field(default_factory=dict)
     units: dict[str, str] = field(default_factory=lambda: {"money": "CNY", "period": "yr", "distance": "km"})
+    #: distance table: (plant, plant) -> distance, both orders stored
+    distances: dict[tuple[str, str], float] = field(default_factory=dict)
+    #: limits of every solve: capex, new_plants, co2, disposal, cost, min_reuse, min_reuse_rate
+    #: and "min_reuse_rate:<material>" (see ParkModel.set_limits)
+    limits: dict[str, float] = field(default_factory=dict)
 
     def process_of(self, plant: str) -> Process:
         return self.processes[self.plants[plant].process]

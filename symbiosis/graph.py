@@ -34,6 +34,7 @@ class Exchange:
     force: bool = False
     forbid: bool = False
     explicit: bool = False
+    mode: str = ""             # transport mode whose cost applies ("" : none named)
 
     @property
     def key(self) -> tuple[str, str, str]:
@@ -46,11 +47,24 @@ class Exchange:
 
 
 def plant_distance(case: Case, a: str, b: str) -> float | None:
-    """Road distance in km from coordinates (great circle x detour factor), or None."""
+    """Distance in km: from the case's distance table if it has the pair, else from
+    coordinates (great circle x detour factor), else None."""
+    if (a, b) in case.distances:
+        return case.distances[(a, b)]
     pa, pb = case.plants[a].location, case.plants[b].location
     if pa is None or pb is None:
         return None
     return great_circle_km(pa, pb) * case.settings.detour_factor
+
+
+def mode_cost(case: Case, mode: str) -> float:
+    """Cost per t/km of a transport mode (``truck`` defaults to settings.transport_cost)."""
+    modes = case.settings.transport_modes
+    if mode in modes:
+        return modes[mode]
+    if mode == "truck":
+        return case.settings.transport_cost
+    raise KeyError(f"unknown transport mode {mode!r}; define it under settings.transport_modes")
 
 
 def candidate_exchanges(case: Case) -> list[Exchange]:
@@ -84,9 +98,14 @@ def candidate_exchanges(case: Case) -> list[Exchange]:
         limit = mat.max_distance if mat.max_distance is not None else s.max_distance
         if rule is None and limit is not None and dist > limit:
             return None
+        # cost per unit per km, most specific first: the link's transport_cost, the link's
+        # mode, the material's transport_cost, the material's mode, settings.transport_cost
+        mode = (rule.mode if rule is not None and rule.mode else None) or mat.mode or ""
         tc = mat.transport_cost
-        if tc is None:
-            tc = s.transport_cost if mat.is_mass else 0.0
+        if rule is not None and rule.mode:
+            tc = mode_cost(case, rule.mode)
+        elif tc is None:
+            tc = mode_cost(case, mat.mode) if mat.mode else (s.transport_cost if mat.is_mass else 0.0)
         fixed = s.exchange_fixed_cost
         if rule is not None:
             if rule.transport_cost is not None:
@@ -98,7 +117,7 @@ def candidate_exchanges(case: Case) -> list[Exchange]:
         return Exchange(i, j, m, dist, tc, fixed,
                         max=rule.max if rule else None, min=rule.min if rule else None,
                         existing=rule.existing if rule else False, force=rule.force if rule else False,
-                        forbid=rule.forbid if rule else False, explicit=rule is not None)
+                        forbid=rule.forbid if rule else False, explicit=rule is not None, mode=mode)
 
     if s.generate_candidates:
         for m in sorted(producers):

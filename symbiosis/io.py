@@ -357,6 +357,9 @@ class _Resolver:
         exchanges = [r for i, e in enumerate(spec.exchanges)
                      if (r := self._exchange(i, e, plants, processes, materials)) is not None]
         self._check_byproduct_weights(materials, processes, plants)
+        self._check_modes(settings, materials, exchanges)
+        distances = self._distances(plants)
+        limits = self._limits(materials)
         if self.problems:
             raise CaseError(self.problems)
         return Case(name=spec.name + (f" [{self.scenario}]" if self.scenario else ""),
@@ -364,7 +367,8 @@ class _Resolver:
                     plants=plants, exchanges=exchanges, settings=settings,
                     path=Path(self.file) if not self.file.startswith("<") else None,
                     scenarios=spec.scenarios or {},
-                    units={"money": self.money, "period": self.period, "distance": self.dist})
+                    units={"money": self.money, "period": self.period, "distance": self.dist},
+                    distances=distances, limits=limits)
 
     def _library_folders(self) -> list[Path]:
         lib = self.spec.library
@@ -411,6 +415,7 @@ class _Resolver:
             transport_cost=self.q(m.transport_cost, f"{self.money}/({unit})/{self.dist}",
                                   f"{entry}.transport_cost", file=file, min_value=0),
             max_distance=self.q(m.max_distance, self.dist, f"{entry}.max_distance", file=file, min_value=0),
+            mode=m.mode,
         )
 
     def _amount(self, value, unit: str, activity: str, entry: str, file: str, what: str = "") -> float | None:
@@ -512,6 +517,8 @@ class _Resolver:
             generate_candidates=s.generate_candidates, objective=s.objective,
             reuse_tolerance=s.reuse_tolerance,
             carbon_price=self.q(s.carbon_price, f"{self.money}/t", f"{e}.carbon_price", default=0.0),
+            transport_modes={k: self.q(v, f"{self.money}/t/{self.dist}", f"{e}.transport_modes.{k}",
+                                       min_value=0, default=0.0) for k, v in s.transport_modes.items()},
             status_quo=s.status_quo, time_limit=s.time_limit, mip_gap=s.mip_gap)
 
     def _plant(self, name: str, p: schema.PlantSpec, processes, proc_specs, settings: Settings):
@@ -630,7 +637,69 @@ class _Resolver:
             capex=self.q(e.capex, self.money, f"{entry}.capex", min_value=0),
             distance=self.q(e.distance, self.dist, f"{entry}.distance", min_value=0),
             transport_cost=self.q(e.transport_cost, f"{self.money}/({mat.unit})/{self.dist}",
-                                  f"{entry}.transport_cost", min_value=0))
+                                  f"{entry}.transport_cost", min_value=0),
+            mode=e.mode)
+
+    def _check_modes(self, settings: Settings, materials: dict[str, Material], exchanges: list[ExchangeRule]):
+        """Transport modes named by materials and exchanges must be defined (``truck`` always is)
+        and apply to materials counted in mass (their costs are per t/km)."""
+        known = set(settings.transport_modes) | {"truck"}
+        named = [(f"materials.{n}.mode", m.mode, m) for n, m in materials.items() if m.mode]
+        named += [(f"exchanges[{i}].mode", r.mode, materials[r.material])
+                  for i, r in enumerate(exchanges) if r.mode]
+        for entry, mode, mat in named:
+            if mode not in known:
+                self.unknown(entry, "transport mode", mode, known,
+                             hint="Define it under settings.transport_modes with its cost per t/km.")
+            elif not mat.is_mass:
+                self.problem(entry, f"{mat.name!r} is counted in {mat.unit}, not mass: a mode's cost is per "
+                             "t/km; give the material or link a transport_cost instead")
+
+    def _distances(self, plants: dict) -> dict[tuple[str, str], float]:
+        from symbiosis.units import is_number_text
+        out: dict[tuple[str, str], float] = {}
+        for i, d in enumerate(self.spec.distances):
+            entry = f"distances[{i}]"
+            for role, name in (("from", d.source), ("to", d.target)):
+                if name not in self.spec.plants:
+                    self.unknown(f"{entry}.{role}", "plant", name, self.spec.plants)
+            km = d.km
+            if not isinstance(km, str) or is_number_text(km):
+                km = f"{km} km"
+            x = self.q(km, self.dist, f"{entry}.km", min_value=0)
+            if x is None:
+                continue
+            for key in ((d.source, d.target), (d.target, d.source)):
+                if key in out and abs(out[key] - x) > 1e-9:
+                    self.problem(entry, f"the distance {d.source} - {d.target} is given twice, differently")
+                out[key] = x
+        return out
+
+    def _limits(self, materials: dict[str, Material]) -> dict[str, float]:
+        lim = self.spec.limits
+        e = "limits"
+        per_period = f"t/{self.period}"
+        out = {
+            "capex": self.q(lim.capex, self.money, f"{e}.capex", min_value=0),
+            "new_plants": lim.new_plants,
+            "co2": self.q(lim.co2, per_period, f"{e}.co2"),
+            "disposal": self.q(lim.disposal, per_period, f"{e}.disposal", min_value=0),
+            "cost": self.q(lim.cost, f"{self.money}/{self.period}", f"{e}.cost"),
+            "min_reuse": self.q(lim.min_reuse, per_period, f"{e}.min_reuse", min_value=0),
+            "min_reuse_rate": (self.share(lim.min_reuse_rate, f"{e}.min_reuse_rate")
+                               if lim.min_reuse_rate is not None else None),
+        }
+        if lim.new_plants is not None and lim.new_plants < 0:
+            self.problem(f"{e}.new_plants", f"must not be negative, got {lim.new_plants}")
+        for mn, rate in lim.material_reuse_rate.items():
+            if mn not in materials:
+                self.unknown(f"{e}.material_reuse_rate.{mn}", "material", mn, materials)
+                continue
+            if not materials[mn].is_byproduct:
+                self.problem(f"{e}.material_reuse_rate.{mn}", f"{mn!r} is not a by-product (kind "
+                             f"{materials[mn].kind!r}); reuse floors apply to by-products")
+            out[f"min_reuse_rate:{mn}"] = self.share(rate, f"{e}.material_reuse_rate.{mn}")
+        return {k: v for k, v in out.items() if v is not None}
 
     def _check_byproduct_weights(self, materials, processes, plants):
         used = {p.process for p in plants.values() if p.process in processes}

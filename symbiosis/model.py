@@ -263,9 +263,10 @@ class ParkModel:
         ``reuse-then-cost``, and return the solution."""
         opts = opts or Options()
         objective = opts.objective or self.case.settings.objective
+        self.release_status_quo()
         if opts.status_quo or self.case.settings.status_quo:
             self.fix_status_quo()
-        self.set_limits(opts.limits)
+        self.set_limits({**self.case.limits, **(opts.limits or {})})
         if objective == "reuse-then-cost":
             self.set_objective("reuse")
             first = self.run(opts)
@@ -299,7 +300,9 @@ class ParkModel:
 
     def set_limits(self, limits: dict[str, float] | None):
         """Replace the limits block: {'capex': CNY, 'new_plants': n, 'co2': t, 'disposal': t,
-        'min_reuse': t, 'min_reuse_rate': fraction, 'cost': CNY/yr}."""
+        'min_reuse': t, 'min_reuse_rate': fraction, 'cost': CNY/yr, 'min_reuse_rate:<material>':
+        fraction}. The last is a policy floor on one by-product:
+        :math:`\sum_{x=(\cdot,\cdot,m)} f_x \ge \rho_m \sum_p o_{pm} a_p`."""
         m = self.m
         if m.find_component("limits") is not None:
             m.del_component("limits")
@@ -320,8 +323,81 @@ class ParkModel:
             elif key == "min_reuse_rate":
                 gen = self.byproduct_generated_expr()
                 m.limits.add(self.kpi["reuse"] * 1e-3 >= val * gen * 1e-3)
+            elif key.startswith("min_reuse_rate:"):
+                mn = key.split(":", 1)[1]
+                if mn not in self.case.materials:
+                    raise ValueError(f"unknown material {mn!r} in limit {key!r}")
+                sent = sum(m.f[i] for i in self.x_index if self.exchanges[i].material == mn)
+                made = sum(self.case.process_of(p).outputs[mn] * m.a[p] for p, m2 in self.outputs if m2 == mn)
+                if isinstance(made, int):
+                    continue  # no plant makes it: the floor holds trivially
+                m.limits.add(sent * 1e-3 >= val * made * 1e-3)
             else:
                 raise ValueError(f"unknown limit {key!r}")
+
+    # ------------------------------------------------------------------ decision support
+    def tie_binaries_to_use(self, delta: float = 1e-2):
+        r"""Make every free open/build binary mean *used*: an open exchange carries at least
+        :math:`\delta_x` and a built (or kept open) plant runs at least :math:`\delta_p`:
+        :math:`f_x \ge \delta_x z_x`, :math:`a_p \ge \delta_p\,\text{built}_p`, with
+        :math:`\delta = \min(\delta, U/2)` in the material's (or activity's) unit.
+
+        Without it, an exchange that costs nothing can be open with zero flow, and two
+        values of the binaries describe one network; the k best networks and the Pareto
+        front need one binary pattern per network. Idempotent; binaries fixed by the
+        case (force, forbid, no possible flow) are left alone."""
+        m = self.m
+        if m.find_component("use_link") is not None:
+            return
+        free_x = [i for i in self.x_index if not m.z[i].fixed and self.x_ub[i] > 0]
+        m.use_link = pyo.Constraint(free_x, rule=lambda _, i: m.f[i] >= min(delta, self.x_ub[i] / 2) * m.z[i])
+        ran = [p for p in self.candidates + self.closable if self.amax(p) > 0]
+        m.use_plant = pyo.Constraint(ran, rule=lambda _, p: m.a[p] >= min(delta, self.amax(p) / 2) * self.built_expr(p))
+
+    def structural_binaries(self) -> dict[tuple, object]:
+        """:meth:`binaries` less those the case fixes (forced, forbidden, no possible flow)."""
+        return {k: v for k, v in self.binaries().items() if not v.fixed}
+
+    def add_cut(self, ones: list, zeros: list):
+        r"""Integer (no-good) cut excluding one binary pattern:
+        :math:`\sum_{b \in ones} (1 - b) + \sum_{b \in zeros} b \ge 1`."""
+        m = self.m
+        if m.find_component("cuts") is None:
+            m.cuts = pyo.ConstraintList()
+        m.cuts.add(sum(1 - b for b in ones) + sum(b for b in zeros) >= 1)
+
+    def clear_cuts(self):
+        if self.m.find_component("cuts") is not None:
+            self.m.del_component("cuts")
+
+    def set_bound(self, name: str, value: float | None, sense: str | None = None):
+        """Bound one KPI (``reuse``, ``cost``, ``profit``, ``co2``, ``disposal``, ``capex``) by
+        ``value`` in its own unit, ``<=`` for KPIs minimised and ``>=`` for those maximised
+        (or as ``sense`` says); ``None`` lifts the bound. The bound is a mutable parameter,
+        so the persistent solver receives a changed right-hand side, not a new row."""
+        m = self.m
+        sense = sense or ("<=" if OBJECTIVES.get(name, pyo.minimize) == pyo.minimize else ">=")
+        cname, pname = f"bound_{name}_{'le' if sense == '<=' else 'ge'}", f"bound_{name}_{'le' if sense == '<=' else 'ge'}_rhs"
+        con = m.find_component(cname)
+        scale = SCALE.get(name, 1e-6)
+        if con is None:
+            if value is None:
+                return
+            m.add_component(pname, pyo.Param(mutable=True, initialize=value * scale))
+            rhs = m.find_component(pname)
+            expr = self.kpi[name] * scale <= rhs if sense == "<=" else self.kpi[name] * scale >= rhs
+            m.add_component(cname, pyo.Constraint(expr=expr))
+            return
+        if value is None:
+            con.deactivate()
+        else:
+            m.find_component(pname).set_value(value * scale)
+            con.activate()
+
+    def clear_bounds(self):
+        for con in list(self.m.component_objects(pyo.Constraint)):
+            if con.local_name.startswith("bound_"):
+                con.deactivate()
 
     def byproduct_generated_expr(self):
         mats = self.case.materials

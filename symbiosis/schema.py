@@ -114,6 +114,9 @@ class MaterialSpec(Sourced):
                                        "energy or gas units must state it (0 leaves them out).")
     transport_cost: Q | None = Field(None, description="Cost per unit per km, overriding settings.transport_cost.")
     max_distance: Q | None = Field(None, description="Longest exchange of this material (steam, gas: short).")
+    mode: str | None = Field(None, description="Default transport mode of this material's exchanges, one of "
+                             "settings.transport_modes (truck, rail, pipeline, conveyor); a material's own "
+                             "transport_cost takes precedence.")
 
 
 class SizeSpec(_Strict):
@@ -157,6 +160,39 @@ class ExchangeSpec(Sourced):
     capex: Q | None = Field(None, description="Investment of the link (pipeline, conveyor), annualised like plants.")
     distance: Q | None = Field(None, description="Transport distance; default from the plants' locations.")
     transport_cost: Q | None = Field(None, description="Cost per unit per km on this link.")
+    mode: str | None = Field(None, description="Transport mode of this link, one of settings.transport_modes "
+                             "(truck, rail, pipeline, conveyor); its cost per t/km applies unless the link "
+                             "states transport_cost. Default: the material's mode.")
+
+
+class DistanceSpec(_Strict):
+    """One entry of the case's distance table (road or rail distance between two plants)."""
+
+    source: str = Field(alias="from", description="A plant.")
+    target: str = Field(alias="to", description="Another plant; the distance holds both ways.")
+    km: Q = Field(description="Distance: a number of km, or a quantity such as '12 km'. Used as is "
+                  "(no detour factor); it overrides the distance from the plants' coordinates.")
+    note: str | None = Field(None, description="Route, source of the figure.")
+
+
+class LimitsSpec(_Strict):
+    """Limits every solve of the case respects (budgets, caps and policy floors).
+
+    The command line (``--limit capex=5e8``) and Python (``limits={...}``) add to these
+    or replace them key by key."""
+
+    capex: Q | None = Field(None, description="Capex budget: most total investment in new plants, e.g. '500e6 CNY'.")
+    new_plants: int | None = Field(None, description="Most candidate plants built.")
+    co2: Q | None = Field(None, description="CO2 cap of the park, e.g. '2 Mt/yr'.")
+    disposal: Q | None = Field(None, description="Landfill cap: most by-product disposed of, e.g. '100 kt/yr' "
+                               "(in reuse-weighted tonnes).")
+    cost: Q | None = Field(None, description="Most annualised cost, e.g. '-300e6 CNY/yr' (a profit of at least 300 M).")
+    min_reuse: Q | None = Field(None, description="Least by-product reused, e.g. '300 kt/yr'.")
+    min_reuse_rate: Share | None = Field(None, description="Least overall reuse rate (reused / generated "
+                                         "by-product), e.g. '60 %'.")
+    material_reuse_rate: dict[str, Share] = Field(
+        default_factory=dict, description="Least reuse rate per by-product, sent through exchanges over what the "
+        "park generates (policy floors such as a fly-ash utilisation target), e.g. {fly_ash: '70 %'}.")
 
 
 class SettingsSpec(_Strict):
@@ -172,6 +208,10 @@ class SettingsSpec(_Strict):
     reuse_tolerance: float = Field(0.0, description="reuse-then-cost: share of the best reuse the cheapest "
                                    "network may give up.")
     carbon_price: Q = Field("0 CNY/t", description="Price of CO2 added to the cost.")
+    transport_modes: dict[str, Q] = Field(default_factory=dict, description="Cost per t/km of each transport "
+                                          "mode, e.g. {truck: '0.45 CNY/t/km', rail: '0.15 CNY/t/km', "
+                                          "pipeline: '0.05 CNY/t/km', conveyor: '0.08 CNY/t/km'}. 'truck' "
+                                          "defaults to transport_cost.")
     status_quo: bool = Field(False, description="Solve only today's park: existing plants and existing "
                              "exchanges (a scenario may set this).")
     time_limit: float = Field(60.0, description="Solver time limit in seconds per solve.")
@@ -197,6 +237,9 @@ class CaseSpec(_Strict):
     processes: dict[str, ProcessSpec] = Field(default_factory=dict, description="Processes local to the case.")
     plants: dict[str, PlantSpec]
     exchanges: list[ExchangeSpec] = Field(default_factory=list)
+    distances: list[DistanceSpec] = Field(default_factory=list, description="Distance table: "
+                                          "[{from, to, km}], overriding coordinates for these pairs.")
+    limits: LimitsSpec = Field(default_factory=LimitsSpec, description="Budgets, caps and policy floors.")
     settings: SettingsSpec = Field(default_factory=SettingsSpec)
     scenarios: dict[str, dict] | None = Field(None, description="Named overrides of this case "
                                               "(merged over it), for compare.")
