@@ -263,7 +263,6 @@ class ParkModel:
         ``reuse-then-cost``, and return the solution."""
         opts = opts or Options()
         objective = opts.objective or self.case.settings.objective
-        self.release_status_quo()
         if opts.status_quo or self.case.settings.status_quo:
             self.fix_status_quo()
         self.set_limits({**self.case.limits, **(opts.limits or {})})
