@@ -278,9 +278,10 @@ class ParkModel:
         self.highs, self.columns = h, cols
         return h, cols
 
-    def run(self, opts: Options | None = None) -> SolveInfo:
+    def run(self, opts: Options | None = None, *, explain: bool = True) -> SolveInfo:
         """Solve with the active objective; raise InfeasibleError / SolverError when no
-        solution is usable. Values are loaded into the model's variables."""
+        solution is usable. Values are loaded into the model's variables. ``explain=False``
+        skips naming the causes of infeasibility (an elastic solve), for loops that expect it."""
         import highspy
         from pyomo.repn.plugins.standard_form import InfeasibleConstraintException
 
@@ -300,7 +301,8 @@ class ParkModel:
         if status is None or status in (MS.kInfeasible, MS.kUnboundedOrInfeasible):
             if self.elastic:
                 raise SolverError("the elastic model is infeasible; this is a bug, please report it")
-            raise InfeasibleError(explain_infeasible(self), self.case.name)
+            raise InfeasibleError(explain_infeasible(self) if explain else
+                                  ["infeasible with the current limits and fixed decisions"], self.case.name)
         info = SolveInfo(termination=h.modelStatusToString(status), objective_name=name, solve_time=dt)
         if status == MS.kUnbounded:
             raise SolverError(f"the objective {name!r} is unbounded: some plant can grow without limit; "

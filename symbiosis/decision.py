@@ -1,0 +1,725 @@
+"""Decision support: Pareto fronts, the k best networks and "why not this exchange?".
+
+Each function builds one :class:`~symbiosis.model.ParkModel` (or takes one) and re-solves
+it many times through the same persistent HiGHS instance: a Pareto point changes the
+right-hand side of one bound, an alternative adds one integer cut, a "why not?" row fixes
+one binary and frees it again. Nothing is rebuilt between solves.
+
+What "a network" is
+-------------------
+A network is the set of candidate plants built (with their size), existing plants kept
+open where they may close, and exchanges that carry flow. An exchange that costs nothing
+could be "open" with zero flow, which would make two binary patterns of one network; so
+these functions first tie every free binary to use
+(:meth:`~symbiosis.model.ParkModel.tie_binaries_to_use`: an open exchange carries at least
+0.01 unit per period, a built plant runs at least 0.01 unit of activity). One binary
+pattern is then one network, and the integer cuts of :func:`alternatives` exclude
+networks, not synonyms of them. Binaries the case fixes (forced, forbidden, an exchange
+that can carry nothing) are not part of the structure.
+
+Functions
+---------
+pareto        epsilon-constraint front of two objectives, one row per point, with its network
+alternatives  the k best networks (no-good cuts), ranked, with the difference to the best
+explain       regret of forcing in each rejected candidate / forbidding each chosen one,
+              the reason where it can be named, and the break-even subsidy of an exchange
+"""
+from __future__ import annotations
+
+import math
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import pandas as pd
+
+from symbiosis.case import Case
+from symbiosis.errors import InfeasibleError, SolverError
+from symbiosis.graph import plant_distance
+from symbiosis.model import Options, ParkModel, SolveInfo
+from symbiosis.result import Result, make_result
+
+#: direction of each objective
+SENSE = {"reuse": "max", "cost": "min", "profit": "max", "co2": "min", "disposal": "min"}
+#: unit of each objective (money is the case's)
+UNIT = {"reuse": "t/yr", "cost": "{money}/yr", "profit": "{money}/yr", "co2": "t/yr", "disposal": "t/yr"}
+#: KPI columns every row of a table carries, from the Result
+KPI_COLUMNS = ["byproducts_reused", "reuse_rate", "annualised_cost", "co2", "byproducts_disposed", "capex",
+               "new_plants", "exchanges_open"]
+#: cost components of a Result that name a reason, with the word used
+COMPONENTS = [("capex_annualised", "capex"), ("transport_and_link_cost", "distance"),
+              ("purchases", "price"), ("sales", "price"), ("disposal_cost", "disposal"),
+              ("operating_cost", "operating cost")]
+
+
+def _tol(v: float) -> float:
+    return 1e-6 * max(1.0, abs(v))
+
+
+def _better(a: float, b: float, sense: str) -> bool:
+    """a strictly better than b beyond tolerance."""
+    t = 1e-7 * max(1.0, abs(a), abs(b))
+    return a > b + t if sense == "max" else a < b - t
+
+
+def _worse_by(v: float, base: float, sense: str) -> float:
+    """How much worse v is than base (positive = worse), in the objective's unit."""
+    return base - v if sense == "max" else v - base
+
+
+# ============================================================================ session
+@dataclass
+class Point:
+    """One solved network: objective values, structure and tables."""
+
+    values: dict[str, float]
+    pattern: frozenset
+    result: Result
+    info: SolveInfo
+
+
+class Session:
+    """One persistent model with the decision hooks in place.
+
+    Parameters
+    ----------
+    case : the park.
+    model : a ParkModel of ``case`` to reuse (it is changed: use-tied binaries, bounds).
+    limits : limits on top of the case's own (``{"capex": 5e8, "min_reuse_rate:fly_ash": 0.7}``).
+    time_limit, mip_gap, threads : HiGHS settings per solve.
+    """
+
+    def __init__(self, case: Case, model: ParkModel | None = None, *, limits: dict | None = None,
+                 time_limit: float | None = None, mip_gap: float | None = None, threads: int | None = None):
+        t0 = time.perf_counter()
+        self.case = case
+        self.pm = model if model is not None else ParkModel(case)
+        self.pm.tie_binaries_to_use()
+        self.pm.clear_bounds()
+        self.limits = {**case.limits, **(limits or {})}
+        self.pm.set_limits(self.limits)
+        self.opts = Options(time_limit=time_limit, mip_gap=mip_gap, threads=threads)
+        self.bins = self.pm.structural_binaries()
+        self.groups = self._groups()
+        self.solves = 0
+        self.build_time = time.perf_counter() - t0
+
+    # ------------------------------------------------------------------ structure
+    def _groups(self) -> dict[str, dict]:
+        """Decisions a person names: a plant (any of its sizes) or an exchange."""
+        out: dict[str, dict] = {}
+        for key, var in self.bins.items():
+            if key[0] == "plant":
+                name = key[1]
+                g = out.setdefault(name, {"kind": "plant", "vars": [], "label": name, "key": key})
+                g["vars"].append(var)
+            elif key[0] == "open":
+                out[key[1]] = {"kind": "existing plant", "vars": [var], "label": key[1], "key": key}
+            else:
+                label = exchange_label(key[1:])
+                out[label] = {"kind": "exchange", "vars": [var], "label": label, "key": key,
+                              "index": self.pm.x_by_key[key[1:]]}
+        return out
+
+    def pattern(self) -> frozenset:
+        return frozenset(k for k, v in self.bins.items() if (v.value or 0.0) > 0.5)
+
+    def network(self, pattern: frozenset) -> tuple[tuple[str, ...], tuple[str, ...]]:
+        """(plants, exchanges) of a pattern, as readable names."""
+        plants = []
+        for key in sorted(k for k in self.bins if k[0] in ("plant", "open")):
+            if key[0] == "plant" and key in pattern:
+                plants.append(plant_label(self.case, key[1], key[2]))
+            elif key[0] == "open" and key not in pattern:
+                plants.append(f"{key[1]} (closed)")
+        exchanges = sorted(exchange_label(k[1:]) for k in pattern if k[0] == "exchange")
+        return tuple(plants), tuple(exchanges)
+
+    # ------------------------------------------------------------------ solving
+    def value(self, name: str) -> float:
+        import pyomo.environ as pyo
+        return float(pyo.value(self.pm.kpi[name]))
+
+    def run(self, name: str, weights: dict | None = None) -> SolveInfo:
+        self.pm.set_objective(name, weights)
+        self.solves += 1
+        return self.pm.run(self.opts, explain=False)
+
+    def solve(self, objective: str, weights: dict | None = None) -> SolveInfo:
+        """Solve one objective: a KPI, ``weighted``, ``reuse-then-cost`` or ``a-then-b``
+        (lexicographic: the best a, then the best b without giving up a)."""
+        if objective == "weighted":
+            return self.run("weighted", weights)
+        if "-then-" in objective:
+            first, second = objective.split("-then-")
+            return self.lexicographic(first, second)
+        return self.run(objective)
+
+    def lexicographic(self, first: str, second: str) -> SolveInfo:
+        one = self.run(first)
+        best = one.objective
+        tol = _tol(best)
+        self.pm.set_bound(first, best - tol if SENSE[first] == "max" else best + tol)
+        try:
+            two = self.run(second)
+        finally:
+            self.pm.set_bound(first, None)
+        two.objective_name = f"{first}-then-{second}"
+        two.stages = [{"objective": first, "value": one.objective, "time": one.solve_time},
+                      {"objective": second, "value": two.objective, "time": two.solve_time}]
+        two.solve_time += one.solve_time
+        return two
+
+    def point(self, info: SolveInfo) -> Point:
+        values = {k: self.value(k) for k in SENSE}
+        sol = self.pm.extract(info)
+        return Point(values, self.pattern(), make_result(self.case, self.pm.exchanges, sol), info)
+
+    def restore(self):
+        self.pm.clear_cuts()
+        self.pm.clear_require()
+        self.pm.clear_bounds()
+        self.pm.set_subsidy(None)
+
+
+def exchange_label(key: tuple) -> str:
+    src, dst, mat = key
+    return f"{src}->{dst}:{mat}"
+
+
+def plant_label(case: Case, plant: str, size: int) -> str:
+    p = case.plants[plant]
+    if len(p.sizes) <= 1:
+        return plant
+    return f"{plant} [{p.sizes[size].capacity:,.0f}/yr]"
+
+
+def parse_exchange(text: str) -> tuple[str, str, str]:
+    """``"A->B:material"`` -> ("A", "B", "material")."""
+    try:
+        src, rest = text.split("->", 1)
+        dst, mat = rest.rsplit(":", 1)
+    except ValueError:
+        raise ValueError(f"an exchange is written 'FROM->TO:material', got {text!r}") from None
+    return src.strip(), dst.strip(), mat.strip()
+
+
+def _row(session: Session, p: Point) -> dict:
+    plants, exchanges = session.network(p.pattern)
+    row = {name: p.values[name] for name in SENSE}
+    row.update({k: p.result.kpi(k) for k in KPI_COLUMNS})
+    row.update({"plants": plants, "exchanges": exchanges, "status": p.info.status,
+                "solve_time": p.info.solve_time})
+    return row
+
+
+# ============================================================================ Pareto
+def pareto(case: Case, x: str = "cost", y: str = "reuse", points: int = 11, *, model: ParkModel | None = None,
+           limits: dict | None = None, time_limit: float | None = None, mip_gap: float | None = None,
+           threads: int | None = None, html: str | Path | None = None, keep_results: bool = False) -> pd.DataFrame:
+    """The Pareto front of two objectives by the epsilon-constraint method.
+
+    The two ends are the lexicographic optima (best ``x``, then best ``y``; best ``y``,
+    then best ``x``). Between them, ``points - 2`` evenly spaced bounds on ``x`` are each
+    set in turn (one mutable right-hand side of the persistent model) and ``y`` is
+    optimised, then ``x`` is improved without giving up ``y``, so each point is
+    non-dominated (up to the MIP gap). Duplicate and dominated points are removed.
+    Unlike weighted sums, this finds points on non-convex parts of the front.
+
+    Parameters
+    ----------
+    case : the park.
+    x, y : objectives, each one of ``reuse``, ``cost``, ``profit``, ``co2``, ``disposal``.
+    points : number of epsilon steps including both ends (fewer rows remain when
+        steps give the same network).
+    model : a ParkModel of the case to re-solve (built if not given).
+    limits : limits on top of the case's, e.g. ``{"capex": 5e8}``.
+    html : if given, write the interactive front there (plotly, self-contained).
+    keep_results : add a ``result`` column holding each point's :class:`Result`.
+
+    Returns
+    -------
+    DataFrame, one row per point sorted by ``x`` (best first): ``point``, the
+    objectives (``reuse``, ``cost``, ``profit``, ``co2``, ``disposal``, in t/yr and
+    money/yr), the KPIs of the Result, ``plants`` and ``exchanges`` of the network,
+    solver ``status`` and ``solve_time``. ``df.attrs`` holds ``x``, ``y``, the number
+    of solves and the time taken.
+
+    Examples
+    --------
+    >>> import symbiosis
+    >>> front = symbiosis.pareto(symbiosis.examples.tutorial(), "cost", "reuse", points=3)
+    >>> len(front) >= 2
+    True
+    """
+    for name in (x, y):
+        if name not in SENSE:
+            raise ValueError(f"unknown objective {name!r}; use one of {sorted(SENSE)}")
+    if x == y:
+        raise ValueError("x and y must be two different objectives")
+    points = max(2, int(points))
+    t0 = time.perf_counter()
+    s = Session(case, model, limits=limits, time_limit=time_limit, mip_gap=mip_gap, threads=threads)
+    found: list[Point] = []
+    try:
+        a = s.point(s.lexicographic(x, y))
+        b = s.point(s.lexicographic(y, x))
+        found += [a, b]
+        xa, xb = a.values[x], b.values[x]
+        if abs(xa - xb) > _tol(xa):
+            for i in range(1, points - 1):
+                eps = xa + (xb - xa) * i / (points - 1)
+                s.pm.set_bound(x, eps)
+                try:
+                    found.append(s.point(s.lexicographic(y, x)))
+                except InfeasibleError:
+                    continue
+    finally:
+        s.restore()
+    front = _non_dominated(found, x, y)
+    rows = []
+    for i, p in enumerate(front, 1):
+        row = {"point": i, **_row(s, p)}
+        if keep_results:
+            row["result"] = p.result
+        rows.append(row)
+    df = pd.DataFrame(rows)
+    df.attrs.update({"x": x, "y": y, "solves": s.solves, "seconds": time.perf_counter() - t0,
+                     "model_build": s.pm.timings.get("build", 0.0), "case": case.name,
+                     "money": case.units.get("money", "CNY")})
+    if html is not None:
+        pareto_html(df, html)
+    return df
+
+
+def _non_dominated(found: list[Point], x: str, y: str) -> list[Point]:
+    """Drop duplicates (same network, or same objective values) and dominated points;
+    sort by x, best first."""
+    sx, sy = SENSE[x], SENSE[y]
+    keep: list[Point] = []
+    for p in found:
+        dominated = any(
+            (not _better(p.values[x], q.values[x], sx) and not _better(p.values[y], q.values[y], sy))
+            and (_better(q.values[x], p.values[x], sx) or _better(q.values[y], p.values[y], sy))
+            for q in found if q is not p)
+        if dominated:
+            continue
+        same = any(q.pattern == p.pattern or (not _better(p.values[x], q.values[x], sx)
+                                              and not _better(q.values[x], p.values[x], sx)
+                                              and not _better(p.values[y], q.values[y], sy)
+                                              and not _better(q.values[y], p.values[y], sy)) for q in keep)
+        if not same:
+            keep.append(p)
+    keep.sort(key=lambda p: p.values[x] if sx == "min" else -p.values[x])
+    return keep
+
+
+def pareto_html(df: pd.DataFrame, path: str | Path) -> Path:
+    """Write the front as an interactive plotly chart (one self-contained HTML file that
+    opens offline); hovering a point lists its network."""
+    import plotly.graph_objects as go
+    x, y = df.attrs.get("x", "cost"), df.attrs.get("y", "reuse")
+    money = df.attrs.get("money", "CNY")
+
+    def axis(name):
+        return f"{name} ({UNIT[name].format(money=money)})"
+
+    def lines(items, n=25):
+        items = list(items)
+        more = f"<br>... and {len(items) - n} more" if len(items) > n else ""
+        return "<br>".join(f"&nbsp;&nbsp;{i}" for i in items[:n]) + more
+
+    hover = [f"<b>point {r.point}</b><br>{axis(x)}: {getattr(r, x):,.0f}<br>{axis(y)}: {getattr(r, y):,.0f}"
+             f"<br>reuse rate: {r.reuse_rate:.1%}<br>capex: {r.capex:,.0f} {money}"
+             f"<br><b>plants built</b><br>{lines(r.plants) or '&nbsp;&nbsp;none'}"
+             f"<br><b>exchanges</b> ({len(r.exchanges)})<br>{lines(r.exchanges)}" for r in df.itertuples()]
+    fig = go.Figure(go.Scatter(x=df[x], y=df[y], mode="lines+markers+text", text=[str(p) for p in df["point"]],
+                               textposition="top center", hovertext=hover, hoverinfo="text",
+                               marker={"size": 11}, line={"shape": "hv" if len(df) > 1 else "linear"}))
+    fig.update_layout(title=f"{df.attrs.get('case', '')}: Pareto front of {x} and {y}",
+                      xaxis_title=axis(x), yaxis_title=axis(y), template="plotly_white",
+                      hoverlabel={"align": "left"})
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fig.write_html(str(path), include_plotlyjs=True, full_html=True)
+    return path
+
+
+# ============================================================================ k best
+def alternatives(case: Case, k: int = 5, objective: str | None = None, *, weights: dict | None = None,
+                 model: ParkModel | None = None, limits: dict | None = None, time_limit: float | None = None,
+                 mip_gap: float | None = None, threads: int | None = None,
+                 keep_results: bool = False) -> pd.DataFrame:
+    """The ``k`` best structurally different networks, ranked (P-graph's n-best).
+
+    Solve, record the network's binary pattern, add the integer (no-good) cut
+    :math:`\\sum_{b=1}(1-b) + \\sum_{b=0} b \\ge 1` over the structural binaries (build
+    binaries of candidate plants per size, open binaries of closable plants and of
+    exchanges, tied to use), and solve again, ``k`` times or until no other network is
+    feasible. The model is left as it was (cuts removed).
+
+    Parameters
+    ----------
+    objective : ``reuse``, ``cost``, ``profit``, ``co2``, ``disposal``, ``weighted`` (with
+        ``weights``) or ``reuse-then-cost`` (default: the case's; ranks by reuse, then cost).
+
+    Returns
+    -------
+    DataFrame, one row per network: ``rank``, ``objective`` (value of the ranking
+    objective; for a lexicographic one, of its second part), the objectives, KPIs,
+    ``plants``, ``exchanges``, ``added`` / ``removed`` (plants and exchanges in / not in
+    this network that are / are in the best), ``status``, ``solve_time``.
+
+    Examples
+    --------
+    >>> import symbiosis
+    >>> alts = symbiosis.alternatives(symbiosis.examples.tutorial(), k=2, objective="cost")
+    >>> list(alts["rank"])
+    [1, 2]
+    """
+    objective = objective or case.settings.objective
+    t0 = time.perf_counter()
+    s = Session(case, model, limits=limits, time_limit=time_limit, mip_gap=mip_gap, threads=threads)
+    found: list[Point] = []
+    try:
+        for _ in range(int(k)):
+            try:
+                info = s.solve(objective, weights)
+            except InfeasibleError:
+                break  # no other network exists
+            p = s.point(info)
+            found.append(p)
+            ones = [v for key, v in s.bins.items() if key in p.pattern]
+            zeros = [v for key, v in s.bins.items() if key not in p.pattern]
+            s.pm.add_cut(ones, zeros)
+    finally:
+        s.restore()
+    rows = []
+    if found:
+        best_plants, best_ex = s.network(found[0].pattern)
+    for rank, p in enumerate(found, 1):
+        row = {"rank": rank, "objective": p.info.objective, **_row(s, p)}
+        plants, exchanges = row["plants"], row["exchanges"]
+        row["added"] = tuple(sorted(set(plants) - set(best_plants))) + tuple(sorted(set(exchanges) - set(best_ex)))
+        row["removed"] = tuple(sorted(set(best_plants) - set(plants))) + tuple(sorted(set(best_ex) - set(exchanges)))
+        if keep_results:
+            row["result"] = p.result
+        rows.append(row)
+    df = pd.DataFrame(rows)
+    df.attrs.update({"objective": objective, "solves": s.solves, "seconds": time.perf_counter() - t0,
+                     "case": case.name, "requested": int(k)})
+    return df
+
+
+# ============================================================================ why not?
+def explain(case: Case, exchange: str | tuple | None = None, plant: str | None = None, *,
+            objective: str | None = None, break_even: bool | int = 10, model: ParkModel | None = None,
+            limits: dict | None = None, time_limit: float | None = None, mip_gap: float | None = None,
+            threads: int | None = None) -> pd.DataFrame:
+    """Why was this not chosen? The regret table of the park's candidates.
+
+    For every candidate not chosen in the optimum, the objective when it is forced in;
+    for every chosen one, the objective when it is forbidden. The difference is its
+    *regret* (how much worse the park does, in the objective's unit; ``inf`` when the
+    park cannot run that way). Rows are sorted by regret, smallest first: the
+    candidates that nearly made it, and the chosen ones that matter least, come first.
+
+    The ``reason`` names what makes the forced network worse, read from the change of
+    its tables: ``capacity`` (it displaces reuse elsewhere: the receiving plant's slot or
+    capacity is the limit), ``distance`` (transport and link cost), ``price`` (purchases
+    or sales), ``capex``, ``disposal``, ``operating cost``, ``infeasible``, or why a pair
+    is not a candidate at all (``distance`` beyond ``max_distance``, a plant that does not
+    make or take the material).
+
+    For a rejected exchange, ``break_even`` is the subsidy per unit of material (money
+    per t) at which it enters the optimum, found by bisection on its cost (the subsidy
+    enters the objective as a mutable coefficient); a negative number would be a tax.
+    For a rejected candidate plant it is the capex subsidy (money) at which it is built:
+    regret / CRF, exact. It is computed for the ``break_even`` rejected exchanges of
+    smallest regret (``True``: all; ``False``: none), for objectives that count cost.
+
+    Parameters
+    ----------
+    exchange : ``"A->B:material"`` (or a key tuple): explain this exchange only.
+    plant : explain this plant only.
+    objective : as :func:`alternatives` (default: the case's).
+
+    Returns
+    -------
+    DataFrame: ``candidate``, ``kind`` (plant / existing plant / exchange),
+    ``chosen``, ``test`` (forced in / forbidden), ``objective`` (its value in the test),
+    ``regret``, ``reuse_change``, ``cost_change``, ``reason``, ``break_even``,
+    ``break_even_unit``.
+
+    Examples
+    --------
+    >>> import symbiosis
+    >>> table = symbiosis.explain(symbiosis.examples.tutorial(), objective="cost")
+    >>> set(table["test"]) <= {"forced in", "forbidden"}
+    True
+    """
+    objective = objective or case.settings.objective
+    primary = objective.split("-then-")[0] if "-then-" in objective else objective
+    sense = SENSE.get(primary, "min")
+    t0 = time.perf_counter()
+    s = Session(case, model, limits=limits, time_limit=time_limit, mip_gap=mip_gap, threads=threads)
+    rows: list[dict] = []
+    try:
+        base = s.point(s.solve(objective))
+        base_value = base.values[primary] if primary in base.values else base.info.objective
+        names = list(s.groups)
+        if exchange is not None:
+            key = parse_exchange(exchange) if isinstance(exchange, str) else tuple(exchange)
+            label = exchange_label(key)
+            if label not in s.groups:
+                rows.append(_not_a_candidate(s, key))
+                names = []
+            else:
+                names = [label]
+        if plant is not None:
+            if plant not in s.groups:
+                rows.append(_plant_not_free(s, plant))
+                names = [] if exchange is None else names
+            else:
+                names = ([n for n in names if n == plant] if exchange is None else names + [plant])
+        for name in names:
+            rows.append(_test(s, name, objective, primary, sense, base, base_value))
+        _break_even(s, rows, objective, base, break_even)
+    finally:
+        s.restore()
+    df = pd.DataFrame(rows, columns=["candidate", "kind", "chosen", "test", "objective", "regret",
+                                     "reuse_change", "cost_change", "reason", "break_even", "break_even_unit"])
+    df = df.sort_values(["regret", "cost_change"], kind="stable", na_position="last").reset_index(drop=True)
+    df.attrs.update({"objective": objective, "primary": primary, "base": base_value, "solves": s.solves,
+                     "seconds": time.perf_counter() - t0, "case": case.name,
+                     "base_plants": s.network(base.pattern)[0], "base_exchanges": s.network(base.pattern)[1]})
+    return df
+
+
+def _test(s: Session, name: str, objective: str, primary: str, sense: str, base: Point, base_value: float) -> dict:
+    g = s.groups[name]
+    chosen = any(k in base.pattern for k in _keys(s, g))
+    row = {"candidate": name, "kind": g["kind"], "chosen": chosen, "test": "forbidden" if chosen else "forced in",
+           "objective": math.nan, "regret": math.inf, "reuse_change": math.nan, "cost_change": math.nan,
+           "reason": "", "break_even": math.nan, "break_even_unit": ""}
+    fixed = []
+    try:
+        if chosen:
+            for v in g["vars"]:
+                v.fix(0)
+                fixed.append(v)
+        elif len(g["vars"]) == 1:
+            g["vars"][0].fix(1)
+            fixed.append(g["vars"][0])
+        else:
+            s.pm.require_any(g["vars"])
+        try:
+            info = s.solve(objective)
+        except InfeasibleError:
+            row["reason"] = "infeasible: " + _infeasible_reason(s, g, chosen)
+            return row
+        p = s.point(info)
+    finally:
+        for v in fixed:
+            v.unfix()
+        s.pm.clear_require()
+    value = p.values[primary] if primary in p.values else p.info.objective
+    row["objective"] = value
+    row["regret"] = max(0.0, _worse_by(value, base_value, sense))
+    row["reuse_change"] = p.values["reuse"] - base.values["reuse"]
+    row["cost_change"] = p.values["cost"] - base.values["cost"]
+    row["reason"] = _reason(s, g, chosen, base, p)
+    row["_flow"] = _flow(s, g, p)
+    return row
+
+
+def _keys(s: Session, g: dict) -> list:
+    ids = {id(v) for v in g["vars"]}
+    return [k for k, v in s.bins.items() if id(v) in ids]
+
+
+def _flow(s: Session, g: dict, p: Point) -> float:
+    if g["kind"] != "exchange":
+        return math.nan
+    ex = p.result.exchanges
+    src, dst, mat = g["key"][1:]
+    hit = ex[(ex["source"] == src) & (ex["target"] == dst) & (ex["material"] == mat)]
+    return float(hit["flow"].iloc[0]) if len(hit) else math.nan
+
+
+def _reason(s: Session, g: dict, chosen: bool, base: Point, p: Point) -> str:
+    """Name what the test changes most, from the two networks' tables."""
+    money = s.case.units.get("money", "CNY")
+    lost = base.values["reuse"] - p.values["reuse"]
+    if abs(p.values["cost"] - base.values["cost"]) <= _tol(base.values["cost"]) and abs(lost) <= _tol(
+            base.values["reuse"]):
+        return "indifferent: an equally good network"
+    if not chosen and lost > _tol(base.values["reuse"]):
+        return f"capacity: it displaces {lost:,.0f} t/yr of reuse elsewhere (the receiving slot or plant is full)"
+    if chosen and lost > _tol(base.values["reuse"]):
+        return f"without it {lost:,.0f} t/yr less by-product is reused"
+    diffs = []
+    for kpi, word in COMPONENTS:
+        d = p.result.kpi(kpi) - base.result.kpi(kpi)
+        if kpi == "sales":
+            d = -d  # lost revenue counts as a cost
+        diffs.append((d, word, kpi))
+    d, word, kpi = max(diffs)
+    if d <= 0:
+        return "price"
+    detail = {"capex": "annualised capex of the plants it needs",
+              "distance": "transport and link cost",
+              "price": "purchases" if kpi == "purchases" else "sales revenue lost",
+              "disposal": "disposal cost", "operating cost": "operating cost"}[word]
+    extra = ""
+    if word == "distance" and g["kind"] == "exchange":
+        x = s.pm.exchanges[g["index"]]
+        extra = f" ({x.distance:,.1f} km at {x.transport_cost:g} {money}/unit/km)"
+    return f"{word}: +{d:,.0f} {money}/yr {detail}{extra}"
+
+
+def _infeasible_reason(s: Session, g: dict, chosen: bool) -> str:
+    lim = s.limits
+    if not chosen and g["kind"] == "plant":
+        if "new_plants" in lim:
+            return f"the limit of {lim['new_plants']:g} new plants"
+        if "capex" in lim:
+            return f"the capex budget of {lim['capex']:,.0f}"
+    if not chosen and g["kind"] == "exchange":
+        x = s.pm.exchanges[g["index"]]
+        return (f"the park cannot run with {x.source} sending {x.material} to {x.target} "
+                "(a plant it needs is ruled out by a limit, or the flow has nowhere to go)")
+    return "the park cannot run without it (a demand, stated output or limit needs it)"
+
+
+def _not_a_candidate(s: Session, key: tuple) -> dict:
+    case = s.case
+    src, dst, mat = key
+    row = {"candidate": exchange_label(key), "kind": "exchange", "chosen": False, "test": "not a candidate",
+           "objective": math.nan, "regret": math.inf, "reuse_change": math.nan, "cost_change": math.nan,
+           "break_even": math.nan, "break_even_unit": ""}
+    for name in (src, dst):
+        if name not in case.plants:
+            row["reason"] = f"no plant {name!r} in the case"
+            return row
+    if mat not in case.materials:
+        row["reason"] = f"no material {mat!r} in the case"
+        return row
+    if mat not in case.process_of(src).outputs:
+        row["reason"] = f"{src} does not make {mat}"
+        return row
+    if mat not in case.process_of(dst).input_materials():
+        row["reason"] = f"{dst} does not take {mat}"
+        return row
+    i = s.pm.x_by_key.get(key)
+    if i is not None:
+        x = s.pm.exchanges[i]
+        if x.forbid:
+            row["reason"] = "forbidden in the case"
+        elif x.force:
+            row["reason"] = "forced in the case"
+        else:
+            row["reason"] = f"capacity: it can carry nothing (bound {s.pm.x_ub[i]:g})"
+        return row
+    if case.plants[src].forbid or case.plants[dst].forbid:
+        row["reason"] = "a plant it links is forbidden in the case"
+        return row
+    d = plant_distance(case, src, dst) or 0.0
+    m = case.materials[mat]
+    limit = m.max_distance if m.max_distance is not None else case.settings.max_distance
+    if limit is not None and d > limit:
+        row["reason"] = f"distance: {d:,.1f} km is beyond the {limit:g} km {mat} may travel"
+    else:
+        row["reason"] = "not generated (settings.generate_candidates is off); name it under exchanges"
+    return row
+
+
+def _plant_not_free(s: Session, plant: str) -> dict:
+    case = s.case
+    row = {"candidate": plant, "kind": "plant", "chosen": False, "test": "fixed", "objective": math.nan,
+           "regret": math.nan, "reuse_change": math.nan, "cost_change": math.nan, "break_even": math.nan,
+           "break_even_unit": ""}
+    if plant not in case.plants:
+        row["reason"] = "no such plant in the case"
+    else:
+        p = case.plants[plant]
+        row["reason"] = ("forbidden in the case" if p.forbid else "forced in the case" if p.force else
+                         "an existing plant that may not close (set can_close to test closing it)")
+    return row
+
+
+def _break_even(s: Session, rows: list[dict], objective: str, base: Point, limit: bool | int):
+    """Subsidy at which rejected candidates enter; exact for plants, bisection for exchanges."""
+    counts_cost = objective in ("cost", "profit") or objective.endswith(("-then-cost", "-then-profit"))
+    if not counts_cost or limit is False:
+        for r in rows:
+            r.pop("_flow", None)
+        return
+    money = s.case.units.get("money", "CNY")
+    lexi = "-then-" in objective
+    first = objective.split("-then-")[0] if lexi else None
+    rejected = [r for r in rows if r.get("test") == "forced in" and math.isfinite(r["regret"])]
+    for r in rejected:
+        g = s.groups[r["candidate"]]
+        if lexi and first == "reuse" and r["reuse_change"] < -_tol(base.values["reuse"]):
+            r["break_even_unit"] = "none: it lowers reuse"
+            continue
+        if g["kind"] == "plant":
+            plant = s.case.plants[r["candidate"]]
+            r["break_even"] = max(0.0, r["cost_change"]) / s.case.crf(plant.life)
+            r["break_even_unit"] = f"{money} capex subsidy"
+    exch = sorted((r for r in rejected if s.groups[r["candidate"]]["kind"] == "exchange"
+                   and not r["break_even_unit"]), key=lambda r: r["regret"])
+    if limit is not True:
+        exch = exch[:int(limit)]
+    base_cost = base.values["cost"]
+    try:
+        if lexi:
+            best = base.values[first]
+            s.pm.set_bound(first, best - _tol(best) if SENSE[first] == "max" else best + _tol(best))
+        for r in exch:
+            g = s.groups[r["candidate"]]
+            r["break_even"] = _bisect(s, g, base_cost, r["cost_change"], r.get("_flow", math.nan))
+            unit = s.case.materials[g["key"][3]].unit
+            r["break_even_unit"] = f"{money}/{unit} subsidy"
+    finally:
+        s.pm.set_subsidy(None)
+        s.pm.set_objective("cost")
+        if lexi:
+            s.pm.set_bound(first, None)
+    for r in rows:
+        r.pop("_flow", None)
+
+
+def _bisect(s: Session, g: dict, base_cost: float, cost_change: float, flow: float, iterations: int = 12) -> float:
+    r"""Smallest subsidy s per unit at which the forced network beats the base one:
+    :math:`\min_{z_x=1}(C - s f_x) < C_0`. Convex in s, so bisection on [0, regret / f]
+    (at the upper end the forced network alone already breaks even)."""
+    i = g["index"]
+    var = g["vars"][0]
+    if cost_change <= _tol(base_cost):
+        return 0.0
+    if not (flow and flow > 1e-9):
+        return math.inf
+    lo, hi = 0.0, cost_change / flow * (1 + 1e-6) + 1e-9
+    var.fix(1)
+    try:
+        s.pm.set_subsidy("cost", i, 0.0)
+        for _ in range(iterations):
+            if hi - lo <= max(0.005, 1e-3 * hi):
+                break
+            mid = (lo + hi) / 2
+            s.pm.set_subsidy("cost", i, mid)
+            s.solves += 1
+            try:
+                info = s.pm.run(s.opts, explain=False)
+            except (InfeasibleError, SolverError):
+                return math.nan
+            if info.objective < base_cost - _tol(base_cost):
+                hi = mid
+            else:
+                lo = mid
+    finally:
+        var.unfix()
+        s.pm.set_subsidy(None)
+    return hi
