@@ -95,6 +95,7 @@ class Session:
         self.case = case
         self.pm = model if model is not None else ParkModel(case)
         self.pm.tie_binaries_to_use()
+        self.pm.warm_start = False  # see ParkModel.to_highs: a start could be returned as optimal
         self.pm.clear_bounds()
         self.limits = {**case.limits, **(limits or {})}
         self.pm.set_limits(self.limits)

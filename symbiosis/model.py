@@ -268,8 +268,11 @@ class ParkModel:
         if opts.threads:
             h.setOptionValue("threads", int(opts.threads))
         h.passModel(lp)
-        # warm start from the values the variables hold (the previous solve), when complete
-        if self._is_mip and n and all(v.value is not None for v in cols):
+        # warm start from the values the variables hold (the previous solve), when complete.
+        # warm_start=False turns it off: with HiGHS 1.16 a start that stays feasible after
+        # an objective change was seen returned as "optimal" with the reduced-space objective
+        # of a better network (tutorial, second stage after a no-good cut)
+        if self._is_mip and self.warm_start and n and all(v.value is not None for v in cols):
             start = highspy.HighsSolution()
             start.col_value = [v.value for v in cols]
             start.value_valid = True
@@ -277,6 +280,9 @@ class ParkModel:
         self.timings["handoff"] = self.timings.get("handoff", 0.0) + time.perf_counter() - t0
         self.highs, self.columns = h, cols
         return h, cols
+
+    #: hand the previous solution to HiGHS as a MIP start (see to_highs)
+    warm_start: bool = True
 
     def run(self, opts: Options | None = None, *, explain: bool = True) -> SolveInfo:
         """Solve with the active objective; raise InfeasibleError / SolverError when no
