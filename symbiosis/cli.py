@@ -229,6 +229,70 @@ def compare(case: Path = typer.Argument(..., help="Case file (.yaml or .xlsx).")
         console.print(f"wrote {len(written)} entries to {out}/")
 
 
+@app.command()
+def sweep(case: Path = typer.Argument(..., help="Case file (.yaml)."),
+          vary: list[str] = typer.Option(..., "--vary", help="ENTRY=V1,V2,... e.g. "
+                                         "'materials.cement.sale_price=300 CNY/t,380 CNY/t' (repeat for a grid)."),
+          out: Optional[Path] = typer.Option(None, "--out", "-o", help="Write the table as CSV here."),
+          objective: Optional[str] = typer.Option(None, help="Objective of every run."),
+          scenario: Optional[str] = typer.Option(None, help="One of the case's scenarios."),
+          scheduler: Optional[str] = typer.Option(None, help="Dask scheduler address; default: a local cluster."),
+          workers: Optional[int] = typer.Option(None, help="Workers of the local cluster (default: cores)."),
+          time_limit: Optional[float] = typer.Option(None, help="Seconds per solve.")):
+    """Solve the case over a grid of changed prices or coefficients, in parallel on Dask."""
+    from rich.progress import Progress
+
+    from symbiosis.sweep import sweep as run_sweep
+    grid = {}
+    for item in vary:
+        if "=" not in item:
+            fail(CaseError([Problem(str(case), item, "write --vary as ENTRY=VALUE1,VALUE2,...")]))
+        entry, values = item.split("=", 1)
+        grid[entry.strip()] = [_value(v.strip()) for v in values.split(",") if v.strip()]
+    with Progress(console=console, transient=True) as bar:
+        task = bar.add_task("solving", total=None)
+        try:
+            df = run_sweep(case, grid, objective=objective, scenario=scenario, time_limit=time_limit,
+                           scheduler=scheduler, n_workers=workers,
+                           progress=lambda d, n: bar.update(task, completed=d, total=n))
+        except CaseError as exc:
+            fail(exc)
+    t = Table(title=f"Sweep of {case} ({len(df)} runs)", title_justify="left")
+    cols = [(e.split(".")[-2] + " " + e.split(".")[-1] if e.count(".") else e, e, None) for e in grid]
+    cols += [("status", "status", None), ("reused", "byproducts_reused", "t/yr"),
+             ("reuse rate", "reuse_rate", "fraction"), ("capex", "capex", "CNY"),
+             ("annualised cost", "annualised_cost", "CNY/yr"), ("new plants", "new_plant_names", None),
+             ("s", "seconds", None)]
+    cols = [c for c in cols if c[1] in df.columns]
+    for head, _, _ in cols:
+        t.add_column(head, overflow="fold")
+    for _, r in df.iterrows():
+        cells = []
+        for _, key, unit in cols:
+            v = r[key]
+            if unit and isinstance(v, (int, float)) and v == v:
+                cells.append(fmt(v, unit))
+            elif key == "seconds":
+                cells.append(f"{v:.2f}")
+            else:
+                cells.append("" if v is None or v != v else str(v))
+        t.add_row(*cells)
+    console.print(t)
+    if out is not None:
+        out.parent.mkdir(parents=True, exist_ok=True)
+        tmp = out.with_name(out.name + ".part")
+        df.to_csv(tmp, index=False)
+        tmp.replace(out)
+        console.print(f"wrote {out}")
+
+
+def _value(text: str):
+    try:
+        return float(text) if any(ch in text for ch in ".eE") else int(text)
+    except ValueError:
+        return text
+
+
 def comparison_table(results: dict):
     """KPIs of several results side by side (rows: KPI; columns: unit and each run)."""
     import pandas as pd
