@@ -1,0 +1,193 @@
+"""``report.html``: one offline page an engineer can hand on.
+
+KPI cards (reuse rate, by-products reused and disposed, CO2, capex, annualised cost),
+the status quo against the optimised network where given, the tables, and the network
+and Sankey views embedded. The network page is embedded whole in an ``<iframe srcdoc>``
+(its globals and styles stay apart); the Sankey is drawn in the page with plotly.js
+inlined once. Nothing is fetched from the internet.
+"""
+from __future__ import annotations
+
+import html
+import math
+import tempfile
+from pathlib import Path
+
+import pandas as pd
+
+from symbiosis.views.network import external_refs, network_html
+from symbiosis.views.sankey import sankey_figure_menu
+
+CARDS = [("reuse_rate", "Reuse rate", True), ("byproducts_reused", "By-products reused", True),
+         ("byproducts_disposed", "By-products disposed", False), ("co2", "CO2 emitted", False),
+         ("capex", "Capex", False), ("annualised_cost", "Annualised cost", False)]
+
+
+def fmt(v, unit: str = "") -> str:
+    """A number for people: 82.8 %, 427.2 kt/yr, 300.00 M CNY."""
+    if v is None or (isinstance(v, float) and math.isnan(v)):
+        return "-"
+    v = float(v)
+    if unit == "fraction":
+        return f"{v:.1%}"
+    if unit == "count":
+        return f"{v:.0f}"
+    a = abs(v)
+    unit_k = unit
+    if unit.startswith("t/") or unit == "t":  # tonnes read better as kt and Mt
+        for div, pre in ((1e6, "M"), (1e3, "k")):
+            if a >= div * 10:
+                return f"{v / div:,.1f} {pre}{unit}"
+        return f"{v:,.0f} {unit}"
+    for div, pre in ((1e9, "G"), (1e6, "M"), (1e3, "k")):
+        if a >= div * 10:
+            return f"{v / div:,.2f} {pre} {unit_k}".strip()
+    return f"{v:,.1f} {unit_k}".strip()
+
+
+def _card(name, label, higher_better, result, status_quo) -> str:
+    if name not in result.kpis.index:
+        return ""
+    unit = result.kpis.loc[name, "unit"]
+    v = result.kpi(name)
+    sub = ""
+    if status_quo is not None and name in status_quo.kpis.index:
+        v0 = status_quo.kpi(name)
+        d = v - v0
+        good = (d > 0) == higher_better if abs(d) > 1e-9 else None
+        cls = "" if good is None else (" good" if good else " bad")
+        sign = "+" if d > 0 else ""
+        delta = f"{sign}{d * 100:.1f} points" if unit == "fraction" else f"{sign}{fmt(d, unit)}"
+        sub = (f'<div class="sq">status quo {html.escape(fmt(v0, unit))}</div>'
+               f'<div class="delta{cls}">{html.escape(delta)}</div>')
+    return (f'<div class="card" data-kpi="{name}"><div class="label">{html.escape(label)}</div>'
+            f'<div class="value">{html.escape(fmt(v, unit))}</div>{sub}</div>')
+
+
+def _table(df: pd.DataFrame, table_id: str, money: str = "CNY") -> str:
+    """A plain HTML table with numbers formatted for reading."""
+    if df is None or len(df) == 0:
+        return f'<p class="empty" id="{table_id}">none</p>'
+    out = [f'<table id="{table_id}"><thead><tr>']
+    out += [f"<th>{html.escape(str(c))}</th>" for c in df.columns]
+    out.append("</tr></thead><tbody>")
+    for row in df.itertuples(index=False):
+        out.append("<tr>")
+        for c, v in zip(df.columns, row):
+            if isinstance(v, bool):
+                text, num = ("yes" if v else "no"), False
+            elif isinstance(v, (int, float)) and not isinstance(v, bool):
+                num = True
+                if v is None or (isinstance(v, float) and math.isnan(v)):
+                    text = ""
+                elif "rate" in str(c) or c == "utilisation":
+                    text = f"{v:.1%}"
+                elif isinstance(v, float) and abs(v) >= 1000:
+                    text = f"{v:,.0f}"
+                elif isinstance(v, float):
+                    text = f"{v:,.3g}" if abs(v) < 1 else f"{v:,.1f}"
+                else:
+                    text = f"{v:,}"
+            else:
+                text, num = ("" if v is None or v is pd.NA else str(v)), False
+            out.append(f'<td{" class=num" if num else ""}>{html.escape(text)}</td>')
+        out.append("</tr>")
+    out.append("</tbody></table>")
+    return "".join(out)
+
+
+def kpi_frame(result, status_quo=None) -> pd.DataFrame:
+    """Every KPI with its unit; with a status quo: both values and the change."""
+    df = result.kpis.reset_index()[["kpi", "unit", "value"]].rename(columns={"value": "optimised"
+                                                                              if status_quo is not None else "value"})
+    if status_quo is not None:
+        sq = status_quo.kpis["value"]
+        df.insert(2, "status quo", [float(sq[k]) if k in sq.index else float("nan") for k in df["kpi"]])
+        df["change"] = df["optimised"] - df["status quo"]
+    return df
+
+
+_CSS = """
+body { font-family: system-ui, -apple-system, "Segoe UI", Roboto, sans-serif; margin: 0 auto; max-width: 1400px;
+       padding: 16px 24px 48px; color: #222; }
+h1 { font-size: 24px; margin: 8px 0 2px; } h2 { font-size: 18px; margin: 28px 0 8px; border-bottom: 1px solid #ddd;
+     padding-bottom: 4px; }
+.meta { color: #666; font-size: 13px; }
+.cards { display: grid; grid-template-columns: repeat(auto-fill, minmax(200px, 1fr)); gap: 12px; margin-top: 16px; }
+.card { border: 1px solid #ddd; border-radius: 8px; padding: 12px 14px; background: #fafbfc; }
+.card .label { font-size: 12px; text-transform: uppercase; color: #666; letter-spacing: .03em; }
+.card .value { font-size: 24px; font-weight: 600; margin: 4px 0; }
+.card .sq { font-size: 12px; color: #666; } .card .delta { font-size: 13px; font-weight: 600; color: #555; }
+.card .delta.good { color: #1a7f37; } .card .delta.bad { color: #c62828; }
+table { border-collapse: collapse; font-size: 12px; width: 100%; margin-bottom: 8px; }
+th, td { border-bottom: 1px solid #eee; padding: 3px 6px; text-align: left; white-space: nowrap; }
+th { background: #f3f4f6; position: sticky; top: 0; } td.num { text-align: right; font-variant-numeric: tabular-nums; }
+.scroll { max-height: 420px; overflow: auto; border: 1px solid #eee; }
+iframe.network { width: 100%; height: 860px; border: 1px solid #ddd; border-radius: 6px; }
+details > summary { cursor: pointer; font-weight: 600; margin: 8px 0; }
+nav a { margin-right: 14px; font-size: 13px; }
+"""
+
+
+def report_html(result, path, status_quo=None, *, network_page: str | None = None, max_rows: int = 2000) -> Path:
+    """Write ``report.html`` for ``result`` (and ``status_quo`` beside it, if given).
+
+    ``network_page`` is the text of network.html when it is already written (saves
+    drawing it twice); otherwise it is made here.
+    """
+    r = result
+    money = (r.units or {}).get("money", "CNY")
+    if network_page is None:
+        with tempfile.TemporaryDirectory() as tmp:
+            network_page = network_html(r, Path(tmp) / "network.html").read_text(encoding="utf-8")
+    fig = sankey_figure_menu(r, status_quo, height=650)
+    sankey_div = fig.to_html(full_html=False, include_plotlyjs=True, div_id="sankey",
+                             config={"displaylogo": False, "responsive": True})
+    s = r.solver
+    gap = f"{s['gap']:.2%}" if s.get("gap") is not None else "n/a"
+    cards = "".join(_card(n, lbl, hb, r, status_quo) for n, lbl, hb in CARDS)
+    built = r.built_plants[["plant", "label", "process", "sector", "park", "capacity", "activity", "activity_unit",
+                            "utilisation", "capex", "capex_annualised"]] if len(r.built_plants) else None
+    chosen = r.chosen_exchanges.sort_values(["kind", "flow"], ascending=[True, False])
+    ex_cols = ["source", "target", "material", "unit", "flow", "distance", "transport_cost", "fixed_cost", "cost",
+               "existing"]
+    plants = r.plants.drop(columns=["label"])
+    sections = [
+        ("kpis", "Key figures", _table(kpi_frame(r, status_quo), "table-kpis", money)),
+        ("built", "New plants built", _table(built, "table-built", money)),
+        ("exchanges", f"Exchanges open ({len(chosen)})",
+         f'<div class="scroll">{_table(chosen[ex_cols].head(max_rows), "table-exchanges", money)}</div>'),
+        ("materials", "Materials", f'<div class="scroll">{_table(r.materials, "table-materials", money)}</div>'),
+        ("plants", f"Plants ({len(plants)})",
+         f'<details><summary>show all plants</summary><div class="scroll">'
+         f'{_table(plants.head(max_rows), "table-plants", money)}</div></details>'),
+        ("market", "Market: purchases, sales, disposal",
+         f'<details><summary>show market flows</summary><div class="scroll">'
+         f'{_table(r.market.head(max_rows), "table-market", money)}</div></details>'),
+    ]
+    nav = "".join(f'<a href="#{k}">{html.escape(t)}</a>' for k, t, _ in
+                  [("network", "Network", ""), ("sankey-section", "Sankey", "")] + sections)
+    title = html.escape(f"{r.case_name}: symbiosis report")
+    compare_note = (" Status quo (today's plants and exchanges) against the optimised network."
+                    if status_quo is not None else "")
+    body = [
+        f"<h1>{title}</h1>",
+        f'<div class="meta">objective {html.escape(str(r.objective))}; solver status {html.escape(str(s.get("status")))}, '
+        f'gap {gap}, solve {float(s.get("solve_time") or 0):.2f} s.{html.escape(compare_note)}</div>',
+        f"<nav>{nav}</nav>",
+        f'<div class="cards" id="kpi-cards">{cards}</div>',
+        '<h2 id="network">Network</h2>',
+        f'<iframe class="network" id="network-frame" title="exchange network" '
+        f'srcdoc="{html.escape(network_page, quote=True)}"></iframe>',
+        '<h2 id="sankey-section">Material flows</h2>', sankey_div,
+    ]
+    for key, head, content in sections:
+        body.append(f'<h2 id="{key}">{html.escape(head)}</h2>{content}')
+    page = (f'<!DOCTYPE html><html><head><meta charset="utf-8"><title>{title}</title>'
+            f"<style>{_CSS}</style></head><body>{''.join(body)}</body></html>")
+    bad = external_refs(page)
+    if bad:
+        raise RuntimeError(f"the report would load from the internet: {bad[:3]}")
+    out = Path(path)
+    out.write_text(page, encoding="utf-8")
+    return out
