@@ -36,4 +36,34 @@ def write_views(result, folder, status_quo=None, *, png: bool = False) -> list[P
     return written
 
 
-__all__ = ["external_refs", "network_html", "write_views"]
+def read_result(folder):
+    """A Result read back from the CSV tables and summary.json that ``Result.write``
+    (``symbiosis solve``) leaves in ``folder``, enough to draw every view again."""
+    import json
+
+    import pandas as pd
+
+    from symbiosis.result import Result
+    folder = Path(folder)
+    summary = json.loads((folder / "summary.json").read_text(encoding="utf-8"))
+    tables = {n: pd.read_csv(folder / f"{n}.csv") for n in ("plants", "exchanges", "market", "inputs", "materials")}
+    p = tables["plants"]
+    for col in ("label", "park", "sector", "process", "status", "activity_unit"):
+        p[col] = p[col].fillna("").astype(str)
+    p["label"] = [lbl or name for lbl, name in zip(p["label"], p["plant"])]
+    for df, cols in ((p, ("built",)), (tables["exchanges"], ("existing", "chosen", "forced", "forbidden"))):
+        for c in cols:
+            df[c] = df[c].astype(str).str.lower().isin(["true", "1"])
+    p["lon"] = p["lon"].astype(object).where(p["lon"].notna(), None)
+    p["lat"] = p["lat"].astype(object).where(p["lat"].notna(), None)
+    kpis = pd.read_csv(folder / "kpis.csv").set_index("kpi")
+    kpis["unit"] = kpis["unit"].fillna("")
+    units = {"money": "CNY", "period": "yr", "distance": "km"}
+    if "capex" in kpis.index:
+        units["money"] = str(kpis.loc["capex", "unit"])
+    return Result(case_name=summary.get("case", folder.name), objective=summary.get("objective", ""),
+                  kpis=kpis, solver=summary.get("solver", {}), timings=summary.get("timings_s", {}), units=units,
+                  **tables)
+
+
+__all__ = ["external_refs", "network_html", "read_result", "write_views"]

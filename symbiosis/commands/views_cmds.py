@@ -1,0 +1,100 @@
+"""Commands for views and workbooks: ``symbiosis template|convert|view``."""
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Optional
+
+import typer
+
+from symbiosis.cli import app, console, err_console, fail, load
+from symbiosis.errors import CaseError, InfeasibleError, SolverError
+
+YAML_SUFFIXES = (".yaml", ".yml")
+XLSX_SUFFIXES = (".xlsx", ".xlsm")
+
+
+@app.command()
+def template(path: Path = typer.Argument(Path("case.xlsx"), help="Workbook to write (.xlsx)."),
+             force: bool = typer.Option(False, "--force", "-f", help="Overwrite an existing file.")):
+    """Write an empty case workbook: a sheet per section and an instructions sheet."""
+    from symbiosis.excel import write_case_template
+    if path.suffix.lower() not in XLSX_SUFFIXES:
+        err_console.print(f"error: {path}: a case workbook must end in .xlsx")
+        raise typer.Exit(2)
+    if path.exists() and not force:
+        err_console.print(f"error: {path} exists; use --force to overwrite it")
+        raise typer.Exit(2)
+    write_case_template(path)
+    console.print(f"wrote {path}: fill the sheets, then `symbiosis validate {path}`")
+
+
+@app.command()
+def convert(source: Path = typer.Argument(..., help="Case to read (.yaml or .xlsx)."),
+            target: Path = typer.Argument(..., help="Case to write (.xlsx or .yaml)."),
+            force: bool = typer.Option(False, "--force", "-f", help="Overwrite an existing file.")):
+    """Convert a case between YAML and an Excel workbook (either way, without loss)."""
+    from symbiosis.excel import case_to_workbook, workbook_to_yaml
+    s, t = source.suffix.lower(), target.suffix.lower()
+    if target.exists() and not force:
+        err_console.print(f"error: {target} exists; use --force to overwrite it")
+        raise typer.Exit(2)
+    try:
+        if s in YAML_SUFFIXES and t in XLSX_SUFFIXES:
+            case_to_workbook(source, target)
+        elif s in XLSX_SUFFIXES and t in YAML_SUFFIXES:
+            workbook_to_yaml(source, target)
+        else:
+            err_console.print(f"error: convert reads .yaml and writes .xlsx, or reads .xlsx and writes .yaml "
+                              f"(got {source.name} -> {target.name})")
+            raise typer.Exit(2)
+    except CaseError as exc:
+        fail(exc)
+    console.print(f"wrote {target}")
+
+
+def _read_result_dir(folder: Path):
+    from symbiosis.views import read_result
+    try:
+        return read_result(folder)
+    except (FileNotFoundError, KeyError, ValueError) as exc:
+        err_console.print(f"error: {folder} does not hold a result written by `symbiosis solve` ({exc})")
+        raise typer.Exit(2)
+
+
+@app.command()
+def view(source: Path = typer.Argument(..., help="A case file (solved as status quo and optimised) or a "
+                                                 "result folder written by `symbiosis solve`."),
+         out: Optional[Path] = typer.Option(None, "--out", "-o", help="Folder for the views (default: the "
+                                            "result folder, or out/ for a case)."),
+         status_quo: Optional[Path] = typer.Option(None, "--status-quo", help="Result folder of the status quo "
+                                                   "to show beside a result folder."),
+         png: bool = typer.Option(False, "--png", help="Also write sankey.png (needs Chromium for kaleido)."),
+         objective: Optional[str] = typer.Option(None, help="Objective (for a case)."),
+         scenario: Optional[str] = typer.Option(None, help="One of the case's scenarios (for a case)."),
+         time_limit: Optional[float] = typer.Option(None, help="Seconds per solve (for a case).")):
+    """Write network.html, sankey.html, report.html and results.xlsx for a case or a result folder."""
+    from symbiosis.views import write_views
+    if source.is_dir():
+        result = _read_result_dir(source)
+        sq = _read_result_dir(status_quo) if status_quo is not None else None
+        folder = out or source
+    else:
+        from symbiosis.api import optimize
+        c = load(source, scenario)
+        try:
+            with console.status("solving the status quo and the optimised network..."):
+                sq = optimize(c, objective, status_quo=True, time_limit=time_limit)
+                result = optimize(c, objective, time_limit=time_limit)
+        except (InfeasibleError, SolverError) as exc:
+            fail(exc)
+        folder = out or Path("out")
+    try:
+        if source.is_dir():
+            written = write_views(result, folder, status_quo=sq, png=png)
+        else:
+            written = result.write(folder, html=False, extra=lambda tmp: write_views(result, tmp, status_quo=sq,
+                                                                                      png=png))
+    except RuntimeError as exc:  # PNG export without a browser: say so, no traceback
+        err_console.print(f"error: {exc}", markup=False, highlight=False, soft_wrap=True)
+        raise typer.Exit(5)
+    console.print(f"wrote {len(written)} files to {folder}/: " + ", ".join(p.name for p in written))
