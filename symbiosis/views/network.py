@@ -141,7 +141,35 @@ def layout(plants) -> dict[str, tuple[float, float]]:
             pts = _sunflower(len(names) + taken, spacing)[taken:]
             for n, (dx, dy) in zip(sorted(names), pts):
                 pos[n] = (cx + dx, cy + dy)
-    return pos
+    return _separate(pos, min_gap=55.0)
+
+
+def _separate(pos: dict[str, tuple[float, float]], min_gap: float, rounds: int = 60) -> dict:
+    """Push apart plants closer than ``min_gap`` px (plants of one site share nearly one
+    coordinate), moving each as little as possible; deterministic, vectorised."""
+    import numpy as np
+    names = sorted(pos)
+    if len(names) < 2 or len(names) > 3000:
+        return pos
+    xy = np.array([pos[n] for n in names], dtype=float)
+    for _ in range(rounds):
+        d = xy[:, None, :] - xy[None, :, :]
+        dist = np.sqrt((d ** 2).sum(-1))
+        np.fill_diagonal(dist, np.inf)
+        close = dist < min_gap
+        if not close.any():
+            break
+        # coincident points: a fixed direction per pair so they separate
+        same = dist < 1e-6
+        if same.any():
+            i, j = np.nonzero(np.triu(same))
+            ang = (i * 2.399963 + j) % (2 * np.pi)
+            xy[j] += np.stack([np.cos(ang), np.sin(ang)], axis=1) * 1.0
+            continue
+        with np.errstate(invalid="ignore", divide="ignore"):
+            push = np.where(close, (min_gap - dist) / (2 * dist), 0.0)
+        xy += (d * push[:, :, None]).sum(1) * 0.5
+    return {n: (float(x), float(y)) for n, (x, y) in zip(names, xy)}
 
 
 # --------------------------------------------------------------------------- data
