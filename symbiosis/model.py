@@ -269,14 +269,17 @@ class ParkModel:
             h.setOptionValue("threads", int(opts.threads))
         h.passModel(lp)
         # warm start from the values the variables hold (the previous solve), when complete.
-        # warm_start=False turns it off: with HiGHS 1.16 a start that stays feasible after
-        # an objective change was seen returned as "optimal" with the reduced-space objective
-        # of a better network (tutorial, second stage after a no-good cut)
+        # HiGHS 1.16 was seen to return such a start as "optimal" while reporting the
+        # objective of a better network (reuse-then-cost, second stage; after a no-good
+        # cut): run() checks the returned values against the objective and solves cold
+        # when they disagree. warm_start=False turns starts off.
+        self._started = False
         if self._is_mip and self.warm_start and n and all(v.value is not None for v in cols):
             start = highspy.HighsSolution()
             start.col_value = [v.value for v in cols]
             start.value_valid = True
             h.setSolution(start)
+            self._started = True
         self.timings["handoff"] = self.timings.get("handoff", 0.0) + time.perf_counter() - t0
         self.highs, self.columns = h, cols
         return h, cols
@@ -318,6 +321,17 @@ class ParkModel:
             raise SolverError(f"the solver stopped ({info.termination}) before finding any network; "
                               "raise --time-limit")
         values = h.getSolution().col_value
+        if self._started:
+            import numpy as np
+            lp = h.getLp()
+            obj = float(np.dot(lp.col_cost_, values)) + lp.offset_
+            if abs(obj - hinfo.objective_function_value) > 1e-7 * max(1.0, abs(obj)):
+                # the start came back with another network's objective: solve again, cold
+                self.warm_start, keep = False, self.warm_start
+                try:
+                    return self.run(opts, explain=explain)
+                finally:
+                    self.warm_start = keep
         for v, x in zip(cols, values):
             v.set_value(x, skip_validation=True)
         scale = SCALE.get(name, 1e-6)
