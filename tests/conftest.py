@@ -43,3 +43,38 @@ def variant(base: dict, **changes) -> dict:
     out = copy.deepcopy(base)
     out.update(changes)
     return out
+
+
+# --------------------------------------------------------------------------- views (issue 4)
+def synthetic_park(n_parks: int = 60) -> dict:
+    """A region of ``n_parks`` copies of the tutorial park (4 plants each), for tests that
+    need size; every seventh park has no coordinates, to exercise the fallback layout."""
+    base = yaml.safe_load((CASES / "tutorial.yaml").read_text())
+    d = copy.deepcopy(base)
+    d["name"] = f"Synthetic region of {n_parks} parks"
+    d["plants"], d["exchanges"] = {}, []
+    for k in range(n_parks):
+        lon, lat = 110 + (k % 10) * 0.6, 34 + (k // 10) * 0.6
+        for name, spec in base["plants"].items():
+            p = copy.deepcopy(spec)
+            p["park"] = f"park_{k:02d}"
+            p["location"] = [round(lon + p["location"][0] - 113.1, 4), round(lat + p["location"][1] - 36.2, 4)]
+            if k % 7 == 3:
+                p.pop("location")
+            d["plants"][f"{name}_{k:02d}"] = p
+        for e in base["exchanges"]:
+            d["exchanges"].append({**e, "from": f"{e['from']}_{k:02d}", "to": f"{e['to']}_{k:02d}"})
+    return d
+
+
+@pytest.fixture(scope="session")
+def tutorial_compared(tutorial):
+    """{"status quo": Result, "optimised": Result} of the tutorial."""
+    return symbiosis.compare(tutorial)
+
+
+@pytest.fixture(scope="session")
+def big_result():
+    """A solved synthetic region of 240 plants (a few hundred, as the views must handle)."""
+    from symbiosis.io import case_from_dict
+    return symbiosis.optimize(case_from_dict(synthetic_park(60), base_dir=CASES))

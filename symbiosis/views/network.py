@@ -66,18 +66,16 @@ def edge_id(source: str, target: str, material: str) -> str:
 
 
 def _num(v: float, unit: str = "") -> str:
+    """427.2 kt/yr, 1.11 M CNY/yr: SI prefixes join tonnes, stand apart from money."""
     if v is None or (isinstance(v, float) and math.isnan(v)):
         return "-"
     a = abs(v)
-    if a >= 1e9:
-        s = f"{v / 1e9:,.2f} G"
-    elif a >= 1e6:
-        s = f"{v / 1e6:,.2f} M"
-    elif a >= 1e4:
-        s = f"{v / 1e3:,.1f} k"
-    else:
-        s = f"{v:,.1f} "
-    return (s + unit).strip()
+    glue = "" if unit == "t" or unit.startswith("t/") else " "
+    for div, pre in ((1e9, "G"), (1e6, "M"), (1e4, "k")):
+        if a >= div:
+            n = f"{v / div:,.2f}" if pre != "k" else f"{v / 1e3:,.1f}"
+            return f"{n} {pre}{glue}{unit}".rstrip()
+    return f"{v:,.1f} {unit}".rstrip()
 
 
 # --------------------------------------------------------------------------- layout
@@ -347,7 +345,9 @@ def _strip_external(page: str) -> str:
     we do not use, are the only reason it links them."""
     page = re.sub(r"<link\b[^>]*href\s*=\s*[\"']https?://[^>]*>", "", page, flags=re.I | re.S)
     page = re.sub(r"<script\b[^>]*src\s*=\s*[\"']https?://[^>]*>\s*</script>", "", page, flags=re.I | re.S)
-    return page
+    # a commented-out local vis.js link, and a source map DevTools would try to fetch
+    page = re.sub(r"<!--\s*<link[^>]*>\s*<script[^>]*>\s*</script>\s*-->", "", page, flags=re.I | re.S)
+    return page.replace("//# sourceMappingURL=vis-network.min.js.map", "")
 
 
 _CSS = """
