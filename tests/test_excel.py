@@ -1,0 +1,186 @@
+"""Excel workbooks (issue 4): results.xlsx, case template, YAML <-> workbook round trip, errors by cell."""
+from __future__ import annotations
+
+import copy
+
+import openpyxl
+import pytest
+import yaml
+
+import symbiosis
+from symbiosis.errors import CaseError
+from symbiosis.excel import (SHEET_ORDER, case_to_workbook, from_cell, read_case_workbook, to_cell,
+                             workbook_to_yaml, write_case_template, write_results_workbook)
+from symbiosis.io import shipped_cases_dir
+
+SHIPPED = sorted(shipped_cases_dir().glob("*.yaml"))
+
+
+def _headers(ws) -> dict[str, int]:
+    return {c.value: c.column for c in ws[1] if c.value is not None}
+
+
+def _row_of(ws, ident: str, col: str = "id") -> int:
+    h = _headers(ws)[col]
+    for r in range(2, ws.max_row + 1):
+        if ws.cell(row=r, column=h).value == ident:
+            return r
+    raise KeyError(ident)
+
+
+@pytest.mark.parametrize("path", SHIPPED, ids=[p.stem for p in SHIPPED])
+def test_yaml_workbook_yaml_round_trip(tmp_path, path):
+    data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    xlsx = case_to_workbook(path, tmp_path / "case.xlsx")
+    assert read_case_workbook(xlsx, validate=False) == data
+    back = workbook_to_yaml(xlsx, tmp_path / "case.yaml")
+    assert yaml.safe_load(back.read_text(encoding="utf-8")) == data
+
+
+def test_workbook_case_loads_like_the_yaml(tmp_path, tutorial):
+    xlsx = case_to_workbook(shipped_cases_dir() / "tutorial.yaml", tmp_path / "tutorial.xlsx")
+    case = symbiosis.load_case(xlsx)
+    assert set(case.plants) == set(tutorial.plants)
+    assert symbiosis.optimize(case).kpi("byproducts_reused") == pytest.approx(427_200)
+
+
+def test_round_trip_of_awkward_values(tmp_path, tutorial_dict):
+    d = copy.deepcopy(tutorial_dict)
+    d["description"] = "[not a list] but text"
+    d["materials"]["coal"]["note"] = "=not a formula"
+    d["materials"]["lime"]["note"] = "null"
+    d["materials"]["coke"]["note"] = ""
+    d["materials"]["hcl"]["name"] = None
+    d["plants"]["power"]["load"] = [0.5, 1.0]
+    d["plants"]["carbide"]["location"] = None
+    d["plants"]["slag_cement"].pop("capacity")
+    d["plants"]["slag_cement"].pop("capex")
+    d["plants"]["slag_cement"]["sizes"] = [{"capacity": "300 kt/yr", "capex": "180e6 CNY"},
+                                           {"capacity": "600 kt/yr", "capex": "300e6 CNY"}]
+    d["processes"]["coal_power"]["balance"] = {"basis": "none", "note": "air not tracked"}
+    d["processes"]["slag_cement"]["inputs"]["cao_source"]["options"]["limestone"]["max_share"] = "100 %"
+    d["settings"]["carbon_price"] = "50 CNY/t"
+    d["scenarios"] = {"no_cement": {"plants": {"slag_cement": {"forbid": True}}},
+                      "dear_carbon": {"settings": {"carbon_price": "200 CNY/t"}, "exchanges": []},
+                      "empty": {}}
+    src = tmp_path / "awkward.yaml"
+    src.write_text(yaml.safe_dump(d, sort_keys=False, allow_unicode=True))
+    xlsx = case_to_workbook(src, tmp_path / "awkward.xlsx")
+    assert read_case_workbook(xlsx, validate=False) == d
+    wb = openpyxl.load_workbook(xlsx)
+    assert [ws.title for ws in wb.worksheets] == SHEET_ORDER
+    plants = wb["plants"]
+    assert {"lon", "lat"} <= set(_headers(plants))
+    assert wb["plant_sizes"].max_row == 3  # header and two sizes
+
+
+@pytest.mark.parametrize("value", [None, True, False, 0, 3, 0.08, -1.5e-7, "300 kt/yr", "", " ", "null", "~",
+                                   "'quoted", "=A1", "[x", "{y", "  [z", [1, 2], {"a": [1, "b"]}, [], {}])
+def test_cell_encoding_round_trips(value):
+    problems = []
+    assert from_cell(to_cell(value), "here", problems, "f") == value
+    assert problems == []
+
+
+def test_template_is_empty_with_instructions(tmp_path):
+    xlsx = write_case_template(tmp_path / "case.xlsx")
+    wb = openpyxl.load_workbook(xlsx)
+    assert [ws.title for ws in wb.worksheets] == SHEET_ORDER
+    text = " ".join(str(c.value) for row in wb["instructions"].iter_rows() for c in row if c.value)
+    for word in ("process_flows", "process_options", "plant_sizes", "lon", "apostrophe", "null", "dotted"):
+        assert word in text
+    assert {"id", "process", "capacity", "status", "lon", "lat"} <= set(_headers(wb["plants"]))
+    assert {"from", "to", "material"} <= set(_headers(wb["exchanges"]))
+    assert wb["plants"]["C1"].comment is not None  # columns explained on hover
+    assert read_case_workbook(xlsx, validate=False) == {}
+
+
+def _tutorial_workbook(tmp_path):
+    path = case_to_workbook(shipped_cases_dir() / "tutorial.yaml", tmp_path / "t.xlsx")
+    return path, openpyxl.load_workbook(path)
+
+
+def test_bad_quantity_names_sheet_row_and_column(tmp_path):
+    path, wb = _tutorial_workbook(tmp_path)
+    ws = wb["plants"]
+    r, c = _row_of(ws, "carbide"), _headers(ws)["capacity"]
+    ws.cell(row=r, column=c).value = "lots of t/yr"
+    wb.save(path)
+    with pytest.raises(CaseError) as info:
+        symbiosis.load_case(path)
+    (p,) = info.value.problems
+    letter = openpyxl.utils.get_column_letter(c)
+    assert p.entry == f"sheet 'plants', row {r}, column {letter} (capacity)"
+    assert "plants.carbide.capacity" in p.message
+    assert p.file == str(path)
+
+
+def test_schema_errors_map_back_to_cells(tmp_path):
+    path, wb = _tutorial_workbook(tmp_path)
+    ws = wb["plants"]
+    h = _headers(ws)
+    ws.cell(row=_row_of(ws, "pvc"), column=h["status"]).value = "existingg"
+    ws.cell(row=_row_of(ws, "power"), column=h["process"]).value = None
+    ex = wb["exchanges"]
+    ex.cell(row=3, column=_headers(ex)["existing"]).value = "perhaps"
+    opts = wb["process_options"]
+    opts.cell(row=2, column=_headers(opts)["max_share"]).value = "lots"
+    wb.save(path)
+    with pytest.raises(CaseError) as info:
+        symbiosis.load_case(path)
+    entries = [p.entry for p in info.value.problems]
+    letter = {k: openpyxl.utils.get_column_letter(v) for k, v in h.items()}
+    assert f"sheet 'plants', row {_row_of(ws, 'pvc')}, column {letter['status']} (status)" in entries
+    assert f"sheet 'plants', row {_row_of(ws, 'power')}, column {letter['process']} (process)" in entries
+    exl = openpyxl.utils.get_column_letter(_headers(ex)["existing"])
+    assert f"sheet 'exchanges', row 3, column {exl} (existing)" in entries
+
+
+def test_unit_error_in_a_nested_sheet(tmp_path):
+    path, wb = _tutorial_workbook(tmp_path)
+    flows = wb["process_flows"]
+    h = _headers(flows)
+    flows.cell(row=2, column=h["amount"]).value = "0.43 parsecs"
+    wb.save(path)
+    with pytest.raises(CaseError) as info:
+        symbiosis.load_case(path)
+    letter = openpyxl.utils.get_column_letter(h["amount"])
+    assert any(p.entry == f"sheet 'process_flows', row 2, column {letter} (amount)" for p in info.value.problems)
+
+
+def test_reading_errors_name_cells(tmp_path):
+    path, wb = _tutorial_workbook(tmp_path)
+    wb["plant_sizes"].append(["no_such_plant", "1 kt/yr", "1 CNY"])
+    wb["plants"].append(["carbide", None, "carbide_furnace"])  # duplicate id
+    ws = wb["plants"]
+    ws.cell(row=_row_of(ws, "pvc"), column=_headers(ws)["load"]).value = "[0.5, 1"
+    wb.create_sheet("notes")
+    wb.save(path)
+    with pytest.raises(CaseError) as info:
+        read_case_workbook(path)
+    text = "\n".join(str(p) for p in info.value.problems)
+    assert "sheet 'plant_sizes', row 2, column A (plant): unknown plant 'no_such_plant'" in text
+    assert f"sheet 'plants', row {ws.max_row}, column A (id): plant 'carbide' is given twice" in text
+    assert "cannot read this list or mapping" in text
+    assert "sheet 'notes'" in text
+
+
+def test_results_workbook_sheets_and_units(tmp_path, tutorial_compared):
+    r, sq = tutorial_compared["optimised"], tutorial_compared["status quo"]
+    path = write_results_workbook(r, tmp_path / "results.xlsx", status_quo=sq)
+    wb = openpyxl.load_workbook(path)
+    assert {"KPIs", "plants", "exchanges", "market", "materials"} <= set(wb.sheetnames)
+    assert "flow [unit/yr]" in _headers(wb["exchanges"])
+    assert "distance [km]" in _headers(wb["exchanges"])
+    assert "capex [CNY]" in _headers(wb["plants"])
+    assert "capacity [activity_unit/yr]" in _headers(wb["plants"])
+    assert "disposal_cost [CNY/yr]" in _headers(wb["market"])
+    assert "reuse_rate [fraction]" in _headers(wb["materials"])
+    kp = wb["KPIs"]
+    assert [c.value for c in kp[1]] == ["kpi", "unit", "status quo [unit]", "optimised [unit]", "change [unit]"]
+    rows = {row[0]: row for row in kp.iter_rows(min_row=2, values_only=True)}
+    assert rows["byproducts_reused"][3] == pytest.approx(427_200)
+    assert rows["byproducts_reused"][2] == pytest.approx(0)
+    assert rows["reuse_rate"][1] == "fraction"
+    ex = wb["exchanges"]
+    assert ex.max_row == len(r.exchanges) + 1
