@@ -1,0 +1,141 @@
+"""Write the Liupanshui section of cases/README.md from a fresh solve of its scenarios.
+
+Only the text between ``<!-- liupanshui:begin -->`` and ``<!-- liupanshui:end -->`` is
+rewritten; the rest of the file belongs to the other cases' authors and is left as it
+is. Without the markers, they are appended at the end (the file is created if need be).
+
+    python cases/make_liupanshui_readme.py            # rewrite the section
+    python cases/make_liupanshui_readme.py --check    # exit 1 if the section is stale
+"""
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import symbiosis
+from symbiosis.io import load_case
+
+HERE = Path(__file__).resolve().parent
+CASE = HERE / "liupanshui.yaml"
+README = HERE / "README.md"
+BEGIN, END = "<!-- liupanshui:begin -->", "<!-- liupanshui:end -->"
+SCENARIOS = ["status quo", "Partner Park", "Green Park", "both"]
+
+
+def solve_all() -> dict:
+    """The four scenarios, solved with the case's own objective and settings."""
+    return {name: symbiosis.optimize(load_case(CASE, scenario=name)) for name in SCENARIOS}
+
+
+def _mt(v: float) -> str:
+    return f"{v / 1e6:.2f}"
+
+
+def _bn(v: float) -> str:
+    return f"{v / 1e9:.2f}"
+
+
+def section(results: dict) -> str:
+    """The markdown of the section (without the markers)."""
+    sq = results["status quo"]
+    lines = [
+        "## Liupanshui (Guizhou): `liupanshui.yaml`",
+        "",
+        "A third coal city asked to learn from Changzhi's Partner Park and Pingdingshan's Green",
+        "Park (issue 6). Eight parks in three zones (Liuzhi; Shuicheng-Zhongshan with Fa'er;",
+        "Panzhou with Pannan, Panbei and Hongguo), with today's coal mines, coal and waste-coal",
+        "power, coke ovens, Shougang Shuigang steel, cement and Fa'er's solid-waste block and",
+        "brick plants. Candidates: the Changzhi chains (carbide, PVC, chlor-alkali, carbide-slag",
+        "and slag cement, slag blocks, ceramsite, aerated blocks, industrial silicon) and the",
+        "Pingdingshan chains (waste-coal CFB power, gangue bricks, tar distillation, needle coke",
+        "and graphite anode, coke-oven-gas hydrogen, coal to methanol, ammonia and urea, soda",
+        "ash). \"both\" may build the union of the two; every scenario has the objective",
+        "reuse-then-cost. Power-station sizes and sites are sourced (Global Energy Monitor,",
+        "SourceWatch); mine, coke-oven, steelworks and cement capacities and all capex are",
+        "estimates, marked in the case file.",
+        "",
+        "| KPI | " + " | ".join(results) + " |",
+        "|---|" + "---:|" * len(results),
+    ]
+    rows = [
+        ("by-products generated (Mt/yr)", lambda r: _mt(r.kpi("byproducts_generated"))),
+        ("by-products reused (Mt/yr)", lambda r: _mt(r.kpi("byproducts_reused"))),
+        ("by-products disposed (Mt/yr)", lambda r: _mt(r.kpi("byproducts_disposed"))),
+        ("reuse rate", lambda r: f"{100 * r.kpi('reuse_rate'):.1f} %"),
+        ("new plants", lambda r: f"{int(r.kpi('new_plants'))}"),
+        ("capex (bn CNY)", lambda r: _bn(r.kpi("capex"))),
+        ("annualised cost (bn CNY/yr)", lambda r: _bn(r.kpi("annualised_cost"))),
+        ("CO2 (Mt/yr)", lambda r: _mt(r.kpi("co2"))),
+        ("CO2 vs status quo (Mt/yr)", lambda r: f"{(r.kpi('co2') - sq.kpi('co2')) / 1e6:+.2f}"),
+    ]
+    for label, fn in rows:
+        lines.append(f"| {label} | " + " | ".join(fn(r) for r in results.values()) + " |")
+    lines.append("")
+    for name, r in results.items():
+        if name == "status quo":
+            continue
+        built = r.built_plants
+        plants = ", ".join(f"{p} ({a / c:.0%})" if c else p
+                           for p, a, c in zip(built["plant"], built["activity"], built["capacity"]))
+        ex = r.chosen_exchanges
+        ex = ex[(~ex["existing"]) & (ex["kind"] == "byproduct") & (ex["flow"] > 0)]
+        by_mat = ex.groupby(["material", "unit"])["flow"].sum().sort_values(ascending=False)
+        top = ", ".join(f"{m.replace('_', ' ')} {v / 1e3:,.0f} kt/yr" if u == "t"
+                        else f"{m.replace('_', ' ')} {v / 1e6:,.0f} M{u}/yr" for (m, u), v in by_mat.items())
+        gain = r.kpi("byproducts_reused") - sq.kpi("byproducts_reused")
+        lines += [
+            f"**{name}**: reuse {100 * r.kpi('reuse_rate'):.1f} % ({_mt(r.kpi('byproducts_reused'))} Mt/yr, "
+            f"+{_mt(gain)} Mt/yr on the status quo) for {_bn(r.kpi('capex'))} bn CNY of capex; "
+            f"CO2 {(r.kpi('co2') - sq.kpi('co2')) / 1e6:+.2f} Mt/yr against today.",
+            f"New plants (share of capacity used): {plants or 'none'}.",
+            f"New by-product exchanges ({len(ex)}), by material: {top or 'none'}.",
+            "",
+        ]
+    reading = []
+    for name, r in results.items():
+        if name == "status quo":
+            continue
+        d_co2 = (r.kpi("co2") - sq.kpi("co2")) / 1e6
+        reading.append(f"{name} {'adds' if d_co2 > 0 else 'saves'} {abs(d_co2):.2f} Mt/yr of CO2")
+    lines += [
+        "Reading: " + "; ".join(reading) + ". Slag cement and carbide-slag cement replace clinker",
+        "and limestone (CO2 down); new waste-coal CFB units and coal chemicals reuse the most",
+        "tonnes of gangue and slime but emit the CO2 of the power and chemicals they make.",
+        "Reuse rises from the status quo to each park and from each park to \"both\" by",
+        "construction (tests/test_liupanshui.py).",
+        "",
+        "Regenerate with `python cases/make_liupanshui_readme.py` (solves in a few seconds).",
+    ]
+    return "\n".join(lines)
+
+
+def splice(text: str, body: str) -> str:
+    """``text`` with the part between the markers replaced by ``body`` (markers appended
+    at the end when absent)."""
+    block = f"{BEGIN}\n{body}\n{END}"
+    if BEGIN in text and END in text:
+        head, rest = text.split(BEGIN, 1)
+        _, tail = rest.split(END, 1)
+        return head + block + tail
+    sep = "" if not text or text.endswith("\n\n") else ("\n" if text.endswith("\n") else "\n\n")
+    return text + sep + block + "\n"
+
+
+def main(argv: list[str]) -> int:
+    old = README.read_text(encoding="utf-8") if README.exists() else ""
+    new = splice(old, section(solve_all()))
+    if "--check" in argv:
+        if new != old:
+            print(f"{README} is stale: run python {Path(__file__).name}")
+            return 1
+        return 0
+    if new != old:
+        README.write_text(new, encoding="utf-8")
+        print(f"wrote the Liupanshui section of {README}")
+    else:
+        print(f"{README} is up to date")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
