@@ -1,0 +1,230 @@
+"""The process library (models/) and the shipped cases: mass balances and provenance.
+
+Two checks a reviewer would otherwise do by hand:
+
+* every process whose ``balance.basis`` is ``mass`` closes its mass balance within its
+  stated ``tolerance`` (sum of mass-unit inputs, first option of each slot, against
+  mass-unit outputs + the process's ``co2`` + the first option's ``co2``);
+* every number in ``models/`` and ``cases/`` has a unit and a source or estimate mark
+  (the rule is spelled out in :func:`provenance_problems`).
+"""
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+import yaml
+
+from symbiosis.io import case_from_dict, read_library, shipped_cases_dir, shipped_models_dir
+from symbiosis.units import UnitProblem, dimension_of, to_float
+
+MODELS = shipped_models_dir()
+CASES = shipped_cases_dir()
+LIB_MATS, LIB_PROCS, ORIGIN, LIB_PROBLEMS = read_library([MODELS])
+
+
+def test_library_reads_without_problems():
+    assert LIB_PROBLEMS == []
+
+
+def test_every_process_resolves():
+    """Each library process loads in a one-plant case (units, materials, reuse weights)."""
+    plants = {name: {"process": name, "status": "candidate", "capacity": f"1 ({p.activity})/yr",
+                     "capex": "0 CNY"} for name, p in LIB_PROCS.items()}
+    case = case_from_dict({"name": "every process", "plants": plants})
+    assert set(case.processes) == set(LIB_PROCS)
+
+
+# ---------------------------------------------------------------------- mass balances
+def _unit(material: str) -> str:
+    return LIB_MATS[material].unit or "t"
+
+
+def _per_activity(amount, unit: str, activity: str) -> float:
+    try:
+        return to_float(amount, unit)
+    except UnitProblem:
+        return to_float(amount, f"({unit})/({activity})")
+
+
+def _mass(amount, material: str, activity: str) -> float:
+    """Tonnes per unit of activity, or 0 for a material not counted in mass."""
+    unit = _unit(material)
+    if dimension_of(unit) != "mass":
+        return 0.0
+    return _per_activity(amount, "t", activity)
+
+
+def mass_balance(spec) -> tuple[float, float]:
+    """(mass in, mass out + CO2) per unit of activity, first option of each slot."""
+    act = spec.activity
+    mass_in = co2 = 0.0
+    for name, flow in spec.inputs.items():
+        if flow.options:
+            first, opt = next(iter(flow.options.items()))
+            mass_in += _mass(flow.amount, first, act)
+            if opt.co2 is not None:
+                slot_amount = _per_activity(flow.amount, _unit(first), act)
+                co2 += to_float(opt.co2, f"t/({_unit(first)})") * slot_amount
+        else:
+            mass_in += _mass(flow.amount, name, act)
+    mass_out = sum(_mass(flow.amount, name, act) for name, flow in spec.outputs.items())
+    if spec.co2 is not None:
+        value = getattr(spec.co2, "value", spec.co2)
+        co2 += to_float(value, f"t/({act})")
+    return mass_in, mass_out + co2
+
+
+@pytest.mark.parametrize("name", sorted(LIB_PROCS))
+def test_process_declares_its_balance(name):
+    bal = LIB_PROCS[name].balance
+    assert bal is not None, f"{name} ({ORIGIN['processes:' + name]}) declares no balance"
+    if bal.basis == "none":
+        assert bal.note, f"{name}: a process that is not mass-closed must say why in balance.note"
+
+
+MASS_CLOSED = sorted(n for n, p in LIB_PROCS.items() if p.balance is not None and p.balance.basis == "mass")
+
+
+@pytest.mark.parametrize("name", MASS_CLOSED)
+def test_mass_balance_closes(name):
+    spec = LIB_PROCS[name]
+    mass_in, mass_out = mass_balance(spec)
+    gap = abs(mass_in - mass_out) / max(mass_in, mass_out)
+    assert gap <= spec.balance.tolerance + 1e-9, (
+        f"{name}: {mass_in:.4g} t in vs {mass_out:.4g} t out (+CO2) per {spec.activity}, gap {gap:.1%} "
+        f"> tolerance {spec.balance.tolerance:.1%}")
+
+
+def test_mass_balance_check_can_fail():
+    from symbiosis.schema import ProcessSpec
+    bad = ProcessSpec.model_validate({
+        "activity": "t", "inputs": {"limestone": {"amount": "2 t"}},
+        "outputs": {"lime": {"amount": "1 t"}}, "balance": {"basis": "mass", "tolerance": 0.05}})
+    mass_in, mass_out = mass_balance(bad)
+    assert (mass_in, mass_out) == (2.0, 1.0)
+
+
+# ---------------------------------------------------------------------- provenance
+#: keys whose values are words, not numbers
+TEXT_KEYS = {"source", "note", "name", "description", "kind", "unit", "activity", "product", "sector",
+             "process", "status", "park", "library", "from", "to", "material", "objective", "basis", "mode",
+             "money", "period", "distance"}
+#: keys whose unit the schema fixes, so a bare number is right (a fraction, degrees, seconds)
+PLAIN_OK = {"equivalence", "max_share", "min_load", "load", "tolerance", "reuse_weight", "location",
+            "discount_rate", "detour_factor", "mip_gap", "time_limit", "reuse_tolerance", "new_plants"}
+#: top-level sections whose children are the entities that carry provenance
+ENTITY_SECTIONS = {"materials", "processes", "plants", "exchanges", "scenarios"}
+_NUMBER = re.compile(r"^\s*[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?")
+_QUANTITY = re.compile(_NUMBER.pattern + r"\s*[A-Za-z%(]")
+
+
+def _has_provenance(d: dict) -> bool:
+    return bool((isinstance(d.get("source"), str) and d["source"].strip()) or d.get("estimate") is True
+                or (isinstance(d.get("note"), str) and d["note"].strip()))
+
+
+def provenance_problems(doc, file: str = "<doc>") -> list[str]:
+    """Numbers in a parsed models/ or cases/ YAML file that lack a unit or a source.
+
+    The rule, precisely:
+
+    * A *number* is a YAML int or float (not a bool), or a string that starts with a
+      number, under any key not in TEXT_KEYS.
+    * It *has a unit* when it is a string with a unit after the number ("0.43 t",
+      "600 CNY/t", "68 %"), or its key is in PLAIN_OK (the schema fixes the unit:
+      shares, equivalences, tolerances, reuse weights, coordinates). A bare number under
+      any other key fails, and so does "300" written as a string.
+    * It *has a source* when the mapping holding it, or an enclosing mapping up to and
+      including its entity, has a non-empty ``source`` or ``note`` or ``estimate: true``.
+      Entities are the children of ``materials``, ``processes``, ``plants``,
+      ``scenarios`` and the items of ``exchanges``; a file-level description does not
+      count. ``settings`` and ``units`` are exempt from the source rule (the schema
+      gives them no source field; case files explain them in comments) but not from
+      the unit rule.
+    """
+    bad: list[str] = []
+
+    def check_scalar(v, key, path, sourced, need_source):
+        if isinstance(v, bool) or key in TEXT_KEYS:
+            return
+        if isinstance(v, (int, float)):
+            if key not in PLAIN_OK:
+                bad.append(f"{file}: {path}: {v!r} has no unit")
+            elif need_source and not sourced:
+                bad.append(f"{file}: {path}: {v!r} has no source or estimate mark")
+        elif isinstance(v, str) and _NUMBER.match(v):
+            if not _QUANTITY.match(v) and key not in PLAIN_OK:
+                bad.append(f"{file}: {path}: {v!r} has no unit")
+            elif need_source and not sourced:
+                bad.append(f"{file}: {path}: {v!r} has no source or estimate mark")
+
+    def walk(node, key, path, sourced, need_source):
+        if isinstance(node, dict):
+            sourced = sourced or _has_provenance(node)
+            for k, v in node.items():
+                walk(v, str(k), f"{path}.{k}" if path else str(k), sourced, need_source)
+        elif isinstance(node, list):
+            for i, v in enumerate(node):
+                walk(v, key, f"{path}[{i}]", sourced, need_source)
+        else:
+            check_scalar(node, key, path, sourced, need_source)
+
+    if not isinstance(doc, dict):
+        return [f"{file}: not a mapping"]
+    for top, section in doc.items():
+        if top in ENTITY_SECTIONS and isinstance(section, dict):
+            for name, entity in section.items():
+                walk(entity, str(name), f"{top}.{name}", False, True)
+        elif top in ENTITY_SECTIONS and isinstance(section, list):
+            for i, entity in enumerate(section):
+                walk(entity, top, f"{top}[{i}]", False, True)
+        else:
+            walk(section, str(top), str(top), False, top not in ("settings", "units"))
+    return bad
+
+
+#: files that are known to break the rule, with the reason; strict, so a fix is noticed
+KNOWN_GAPS = {
+    "tutorial.yaml": "the tutorial's plants (rounded toy numbers, explained in its header comment) carry no "
+                     "source or estimate mark; the tutorial belongs to the core issue",
+}
+SHIPPED_YAML = [pytest.param(p, marks=pytest.mark.xfail(reason=KNOWN_GAPS[p.name], strict=True))
+                if p.name in KNOWN_GAPS else p
+                for p in sorted(MODELS.rglob("*.yaml")) + sorted(CASES.glob("*.yaml"))]
+
+
+@pytest.mark.parametrize("path", SHIPPED_YAML, ids=lambda p: f"{p.parent.name}/{p.name}")
+def test_every_number_has_unit_and_source(path: Path):
+    bad = provenance_problems(yaml.safe_load(path.read_text(encoding="utf-8")), path.name)
+    assert not bad, "\n".join(bad[:40])
+
+
+def test_provenance_check_fails_on_crafted_bad_entries():
+    doc = {
+        "materials": {
+            "no_unit": {"kind": "raw", "price": 60, "source": "somewhere"},
+            "unit_as_text_only": {"kind": "raw", "price": "60", "estimate": True},
+            "no_source": {"kind": "raw", "price": "60 CNY/t"},
+            "fine": {"kind": "raw", "price": "60 CNY/t", "source": "quarry price list"},
+        },
+        "processes": {
+            "p": {"activity": "t", "inputs": {
+                "coal": {"amount": "0.1 t"},                                  # no source anywhere
+                "lime": {"amount": "0.2 t", "estimate": True},                 # fine
+                "slot": {"amount": "1 t", "source": "stoichiometry", "options": {
+                    "limestone": {"equivalence": 1.0, "co2": "0.44 t/t"}}},   # fine: the slot is sourced
+            }},
+        },
+        "exchanges": [{"from": "a", "to": "b", "material": "m", "max": "3 kt/yr"},        # no note
+                      {"from": "a", "to": "b", "material": "m", "max": "3 kt/yr", "note": "permit"}],
+        "settings": {"transport_cost": 0.45, "time_limit": 10},                          # 0.45: no unit
+    }
+    bad = provenance_problems(doc)
+    assert len(bad) == 6, bad
+    joined = "\n".join(bad)
+    for where in ("materials.no_unit.price: 60 has no unit", "materials.unit_as_text_only.price: '60' has no unit",
+                  "materials.no_source.price", "processes.p.inputs.coal.amount", "exchanges[0].max",
+                  "settings.transport_cost: 0.45 has no unit"):
+        assert where in joined, where
