@@ -36,11 +36,11 @@ def fmt(v, unit: str = "") -> str:
     unit_k = unit
     if unit.startswith("t/") or unit == "t":  # tonnes read better as kt and Mt
         for div, pre in ((1e6, "M"), (1e3, "k")):
-            if a >= div * 10:
+            if a >= div:
                 return f"{v / div:,.1f} {pre}{unit}"
         return f"{v:,.0f} {unit}"
     for div, pre in ((1e9, "G"), (1e6, "M"), (1e3, "k")):
-        if a >= div * 10:
+        if a >= div:
             return f"{v / div:,.2f} {pre} {unit_k}".strip()
     return f"{v:,.1f} {unit_k}".strip()
 
@@ -80,7 +80,7 @@ def _table(df: pd.DataFrame, table_id: str, money: str = "CNY") -> str:
                 num = True
                 if v is None or (isinstance(v, float) and math.isnan(v)):
                     text = ""
-                elif "rate" in str(c) or c == "utilisation":
+                elif str(c).endswith("rate") or c == "utilisation":
                     text = f"{v:.1%}"
                 elif isinstance(v, float) and abs(v) >= 1000:
                     text = f"{v:,.0f}"
@@ -105,6 +105,16 @@ def kpi_frame(result, status_quo=None) -> pd.DataFrame:
         df.insert(2, "status quo", [float(sq[k]) if k in sq.index else float("nan") for k in df["kpi"]])
         df["change"] = df["optimised"] - df["status quo"]
     return df
+
+
+def _kpi_text(result, status_quo=None) -> pd.DataFrame:
+    """The KPI table as text, each value formatted in its unit."""
+    df = kpi_frame(result, status_quo)
+    out = df[["kpi", "unit"]].copy()
+    for col in df.columns[2:]:
+        out[col] = [("+" if col == "change" and v > 0 else "") + fmt(v, u) if u != "fraction" or col != "change"
+                    else f"{v * 100:+.1f} points" for v, u in zip(df[col], df["unit"])]
+    return out
 
 
 _CSS = """
@@ -153,7 +163,7 @@ def report_html(result, path, status_quo=None, *, network_page: str | None = Non
                "existing"]
     plants = r.plants.drop(columns=["label"])
     sections = [
-        ("kpis", "Key figures", _table(kpi_frame(r, status_quo), "table-kpis", money)),
+        ("kpis", "Key figures", _table(_kpi_text(r, status_quo), "table-kpis", money)),
         ("built", "New plants built", _table(built, "table-built", money)),
         ("exchanges", f"Exchanges open ({len(chosen)})",
          f'<div class="scroll">{_table(chosen[ex_cols].head(max_rows), "table-exchanges", money)}</div>'),

@@ -196,7 +196,7 @@ def sankey_figure_menu(result, status_quo=None, *, plant: str | None = None, hei
                         "args": [{"visible": vis}, {"title.text": titles[vi], "annotations": annotations[vi]}]})
     fig.update_layout(title={"text": titles[0]}, annotations=annotations[0], height=height,
                       margin={"l": 20, "r": 20, "t": 110, "b": 20}, font={"size": 11},
-                      updatemenus=[{"buttons": buttons, "direction": "down", "x": 0.0, "xanchor": "left",
+                      updatemenus=[{"buttons": buttons, "direction": "down", "x": 1.0, "xanchor": "right",
                                     "y": 1.16, "yanchor": "top", "showactive": True}])
     return fig
 
