@@ -53,7 +53,7 @@ COMPONENTS = [("capex_annualised", "capex"), ("transport_and_link_cost", "distan
 
 
 def _tol(v: float) -> float:
-    return 1e-6 * max(1.0, abs(v))
+    return 1e-8 * max(1.0, abs(v))
 
 
 def _better(a: float, b: float, sense: str) -> bool:
@@ -156,6 +156,16 @@ class Session:
             return self.lexicographic(first, second)
         return self.run(objective)
 
+    def first(self, objective: str, weights: dict | None = None) -> SolveInfo:
+        """The first solve of a session: if the park is infeasible, solve once more with the
+        causes named (an elastic solve), so the error says why in the park's words."""
+        try:
+            return self.solve(objective, weights)
+        except InfeasibleError:
+            self.pm.set_objective("cost")
+            self.pm.run(self.opts)  # raises InfeasibleError with the reasons
+            raise
+
     def lexicographic(self, first: str, second: str) -> SolveInfo:
         one = self.run(first)
         best = one.objective
@@ -203,6 +213,58 @@ def parse_exchange(text: str) -> tuple[str, str, str]:
     except ValueError:
         raise ValueError(f"an exchange is written 'FROM->TO:material', got {text!r}") from None
     return src.strip(), dst.strip(), mat.strip()
+
+
+#: unit of each limit key, for ``--limit key=value`` (a plain number is in these units)
+LIMIT_UNITS = {"capex": "{money}", "new_plants": "", "co2": "t/{period}", "disposal": "t/{period}",
+               "cost": "{money}/{period}", "min_reuse": "t/{period}", "min_reuse_rate": ""}
+
+
+def parse_limits(case: Case, texts: list[str] | None) -> dict[str, float]:
+    """Limits written ``key=value`` (the command line's ``--limit``), in the case's units.
+
+    Keys: ``capex``, ``new_plants``, ``co2``, ``disposal``, ``cost``, ``min_reuse``,
+    ``min_reuse_rate`` and ``min_reuse_rate:<material>``. A value is a number in the
+    case's base unit of the key (CNY, t/yr, a fraction) or a quantity with its unit
+    (``co2=1.8 Mt/yr``, ``min_reuse_rate:fly_ash=70 %``); ``none`` lifts a limit the case
+    file sets.
+
+    Raises
+    ------
+    ValueError naming the key or value that cannot be read.
+
+    Examples
+    --------
+    >>> from symbiosis import examples
+    >>> parse_limits(examples.tutorial(), ["capex=5e8", "co2=1.9 Mt/yr", "min_reuse_rate:fly_ash=0.7"])
+    {'capex': 500000000.0, 'co2': 1900000.0, 'min_reuse_rate:fly_ash': 0.7}
+    """
+    from symbiosis.units import UnitProblem, to_float
+    out: dict[str, float] = {}
+    fmt = {"money": case.units.get("money", "CNY"), "period": case.units.get("period", "yr")}
+    for text in texts or []:
+        if "=" not in text:
+            raise ValueError(f"--limit {text!r}: write KEY=VALUE, e.g. capex=5e8 or co2='1.8 Mt/yr'")
+        key, value = (t.strip() for t in text.split("=", 1))
+        base = key.split(":", 1)[0]
+        if base not in LIMIT_UNITS or (":" in key and base != "min_reuse_rate"):
+            raise ValueError(f"--limit {text!r}: unknown limit {key!r}; use one of "
+                             f"{', '.join(LIMIT_UNITS)} or min_reuse_rate:<material>")
+        if ":" in key and key.split(":", 1)[1] not in case.materials:
+            raise ValueError(f"--limit {text!r}: no material {key.split(':', 1)[1]!r} in the case")
+        if value.lower() == "none":
+            out[key] = None
+            continue
+        unit = LIMIT_UNITS[base].format(**fmt)
+        try:
+            number = float(value)
+        except ValueError:
+            try:
+                number = to_float(value, unit or "dimensionless")
+            except (UnitProblem, Exception) as exc:  # pint raises its own errors on bad text
+                raise ValueError(f"--limit {text!r}: {exc}") from None
+        out[key] = int(number) if base == "new_plants" else number
+    return out
 
 
 def _row(session: Session, p: Point) -> dict:
@@ -263,7 +325,7 @@ def pareto(case: Case, x: str = "cost", y: str = "reuse", points: int = 11, *, m
     s = Session(case, model, limits=limits, time_limit=time_limit, mip_gap=mip_gap, threads=threads)
     found: list[Point] = []
     try:
-        a = s.point(s.lexicographic(x, y))
+        a = s.point(s.first(f"{x}-then-{y}"))
         b = s.point(s.lexicographic(y, x))
         found += [a, b]
         xa, xb = a.values[x], b.values[x]
@@ -383,11 +445,14 @@ def alternatives(case: Case, k: int = 5, objective: str | None = None, *, weight
     s = Session(case, model, limits=limits, time_limit=time_limit, mip_gap=mip_gap, threads=threads)
     found: list[Point] = []
     try:
-        for _ in range(int(k)):
-            try:
-                info = s.solve(objective, weights)
-            except InfeasibleError:
-                break  # no other network exists
+        for n in range(int(k)):
+            if n == 0:
+                info = s.first(objective, weights)  # an infeasible park raises, with its reasons
+            else:
+                try:
+                    info = s.solve(objective, weights)
+                except InfeasibleError:
+                    break  # no other network exists
             p = s.point(info)
             found.append(p)
             ones = [v for key, v in s.bins.items() if key in p.pattern]
@@ -466,7 +531,7 @@ def explain(case: Case, exchange: str | tuple | None = None, plant: str | None =
     s = Session(case, model, limits=limits, time_limit=time_limit, mip_gap=mip_gap, threads=threads)
     rows: list[dict] = []
     try:
-        base = s.point(s.solve(objective))
+        base = s.point(s.first(objective))
         base_value = base.values[primary] if primary in base.values else base.info.objective
         names = list(s.groups)
         if exchange is not None:
@@ -692,31 +757,50 @@ def _break_even(s: Session, rows: list[dict], objective: str, base: Point, limit
         r.pop("_flow", None)
 
 
-def _bisect(s: Session, g: dict, base_cost: float, cost_change: float, flow: float, iterations: int = 12) -> float:
-    r"""Smallest subsidy s per unit at which the forced network beats the base one:
-    :math:`\min_{z_x=1}(C - s f_x) < C_0`. Convex in s, so bisection on [0, regret / f]
-    (at the upper end the forced network alone already breaks even)."""
+def _bisect(s: Session, g: dict, base_cost: float, cost_change: float, flow: float, iterations: int = 40,
+            rel: float = 1e-3) -> float:
+    r"""Smallest subsidy :math:`s` per unit at which the forced network beats the base one:
+    :math:`\min_{z_x=1}(C - s f_x) < C_0`; the left side is concave and decreasing in s.
+    It cannot enter below regret / U (U: the most the exchange can carry), so the search
+    starts there, doubles until the exchange enters, then bisects to ``rel``."""
     i = g["index"]
     var = g["vars"][0]
     if cost_change <= _tol(base_cost):
         return 0.0
-    if not (flow and flow > 1e-9):
+    cap = s.pm.x_ub[i]
+    if not cap > 0:
         return math.inf
-    lo, hi = 0.0, cost_change / flow * (1 + 1e-6) + 1e-9
     var.fix(1)
+
+    def enters(sub: float) -> bool | None:
+        s.pm.set_subsidy("cost", i, sub)
+        s.solves += 1
+        try:
+            info = s.pm.run(s.opts, explain=False)
+        except (InfeasibleError, SolverError):
+            return None
+        return info.objective < base_cost - _tol(base_cost)
+
     try:
-        s.pm.set_subsidy("cost", i, 0.0)
+        lo = cost_change / cap
+        hi = 2 * lo
+        for _ in range(60):
+            ok = enters(hi)
+            if ok is None:
+                return math.nan
+            if ok:
+                break
+            lo, hi = hi, 2 * hi
+        else:
+            return math.inf
         for _ in range(iterations):
-            if hi - lo <= max(0.005, 1e-3 * hi):
+            if hi - lo <= max(0.005, rel * hi):
                 break
             mid = (lo + hi) / 2
-            s.pm.set_subsidy("cost", i, mid)
-            s.solves += 1
-            try:
-                info = s.pm.run(s.opts, explain=False)
-            except (InfeasibleError, SolverError):
+            ok = enters(mid)
+            if ok is None:
                 return math.nan
-            if info.objective < base_cost - _tol(base_cost):
+            if ok:
                 hi = mid
             else:
                 lo = mid

@@ -425,11 +425,14 @@ class ParkModel:
                 raise ValueError(f"unknown limit {key!r}")
 
     # ------------------------------------------------------------------ decision support
-    def tie_binaries_to_use(self, delta: float = 1e-2):
+    def tie_binaries_to_use(self, delta: float = 1e-2, share: float = 1e-4):
         r"""Make every free open/build binary mean *used*: an open exchange carries at least
         :math:`\delta_x` and a built (or kept open) plant runs at least :math:`\delta_p`:
         :math:`f_x \ge \delta_x z_x`, :math:`a_p \ge \delta_p\,\text{built}_p`, with
-        :math:`\delta = \min(\delta, U/2)` in the material's (or activity's) unit.
+        :math:`\delta = \min(\max(\delta, \text{share}\cdot U), U/2)` in the material's (or
+        activity's) unit, U the most the exchange carries or the plant makes. The share
+        keeps :math:`\delta_p` far above what the solver's integrality tolerance lets leak
+        through a closed link (:math:`U_x \cdot 10^{-6}`), so a plant cannot run on leaks.
 
         Without it, an exchange that costs nothing can be open with zero flow, and two
         values of the binaries describe one network; the k best networks and the Pareto
@@ -439,9 +442,11 @@ class ParkModel:
         if m.find_component("use_link") is not None:
             return
         free_x = [i for i in self.x_index if not m.z[i].fixed and self.x_ub[i] > 0]
-        m.use_link = pyo.Constraint(free_x, rule=lambda _, i: m.f[i] >= min(delta, self.x_ub[i] / 2) * m.z[i])
+        def least(u):
+            return min(max(delta, share * u), u / 2)
+        m.use_link = pyo.Constraint(free_x, rule=lambda _, i: m.f[i] >= least(self.x_ub[i]) * m.z[i])
         ran = [p for p in self.candidates + self.closable if self.amax(p) > 0]
-        m.use_plant = pyo.Constraint(ran, rule=lambda _, p: m.a[p] >= min(delta, self.amax(p) / 2) * self.built_expr(p))
+        m.use_plant = pyo.Constraint(ran, rule=lambda _, p: m.a[p] >= least(self.amax(p)) * self.built_expr(p))
 
     def structural_binaries(self) -> dict[tuple, object]:
         """:meth:`binaries` less those the case fixes (forced, forbidden, no possible flow)."""

@@ -1,0 +1,190 @@
+"""Decision-support commands: ``symbiosis pareto``, ``alternatives`` and ``explain``.
+
+Thin: each parses its options, calls :mod:`symbiosis.decision` and prints rich tables.
+Exit codes as ``symbiosis solve``: 2 bad input, 3 infeasible park, 4 solver failure.
+"""
+from __future__ import annotations
+
+import math
+from pathlib import Path
+from typing import List, Optional
+
+import typer
+from rich.table import Table
+
+from symbiosis.cli import app, console, fail, fmt, load
+from symbiosis.errors import CaseError, InfeasibleError, Problem, SolverError
+
+LIMIT_HELP = ("A limit KEY=VALUE, repeatable: capex=5e8, new_plants=2, co2='1.8 Mt/yr', disposal=1e5, "
+              "cost=-3e8, min_reuse=3e5, min_reuse_rate=0.6, min_reuse_rate:fly_ash=0.7 (adds to or replaces "
+              "the case's limits; 'none' lifts one).")
+
+
+def _limits(case, texts):
+    from symbiosis.decision import parse_limits
+    try:
+        return parse_limits(case, texts)
+    except ValueError as exc:
+        fail(CaseError([Problem("--limit", "", str(exc))]))
+
+
+def _names(items, n: int = 6) -> str:
+    items = list(items)
+    if not items:
+        return "-"
+    more = f" +{len(items) - n} more" if len(items) > n else ""
+    return ", ".join(items[:n]) + more
+
+
+def _money(case) -> str:
+    return case.units.get("money", "CNY")
+
+
+def _fmt_value(name: str, v: float, money: str) -> str:
+    return fmt(v, f"{money}/yr") if name in ("cost", "profit") else fmt(v, "t/yr")
+
+
+@app.command()
+def pareto(case: Path = typer.Argument(..., help="Case file (.yaml or .xlsx)."),
+           x: str = typer.Option("cost", "--x", help="Objective on the x axis: cost | profit | reuse | co2 | disposal."),
+           y: str = typer.Option("reuse", "--y", help="Objective on the y axis."),
+           points: int = typer.Option(11, "--points", "-n", help="Epsilon steps, both ends included."),
+           out: Path = typer.Option(Path("out"), "--out", "-o", help="Folder for pareto.csv and pareto.html."),
+           limit: Optional[List[str]] = typer.Option(None, "--limit", help=LIMIT_HELP),
+           scenario: Optional[str] = typer.Option(None, help="One of the case's scenarios."),
+           time_limit: Optional[float] = typer.Option(None, help="Seconds per solve."),
+           mip_gap: Optional[float] = typer.Option(None, help="Relative MIP gap."),
+           threads: Optional[int] = typer.Option(None, help="Solver threads.")):
+    """Pareto front of two objectives by the epsilon-constraint method, with each point's network."""
+    from symbiosis.decision import pareto as run_pareto
+    c = load(case, scenario)
+    try:
+        df = run_pareto(c, x, y, points, limits=_limits(c, limit), time_limit=time_limit, mip_gap=mip_gap,
+                        threads=threads, html=Path(out) / "pareto.html")
+    except (InfeasibleError, SolverError) as exc:
+        fail(exc)
+    except ValueError as exc:
+        fail(CaseError([Problem("--x/--y", "", str(exc))]))
+    money = _money(c)
+    t = Table(title=f"{c.name}: Pareto front of {x} and {y} ({len(df)} points, {df.attrs['solves']} solves, "
+                    f"{df.attrs['seconds']:.2f} s)", title_justify="left")
+    for col in ("point", x, y, "reuse rate", "capex", "plants built", "exchanges"):
+        t.add_column(col, justify="left" if col in ("plants built", "exchanges") else "right")
+    for r in df.itertuples():
+        t.add_row(str(r.point), _fmt_value(x, getattr(r, x), money), _fmt_value(y, getattr(r, y), money),
+                  f"{r.reuse_rate:.1%}", fmt(r.capex, money), _names(r.plants, 4), str(len(r.exchanges)))
+    console.print(t)
+    Path(out).mkdir(parents=True, exist_ok=True)
+    table = df.copy()
+    for col in ("plants", "exchanges"):
+        table[col] = table[col].map("; ".join)
+    table.to_csv(Path(out) / "pareto.csv", index=False)
+    console.print(f"wrote {out}/pareto.csv and {out}/pareto.html (hover a point for its network)")
+
+
+@app.command()
+def alternatives(case: Path = typer.Argument(..., help="Case file (.yaml or .xlsx)."),
+                 k: int = typer.Option(5, "-k", "--k", help="How many networks."),
+                 objective: Optional[str] = typer.Option(
+                     None, help="reuse | cost | profit | co2 | disposal | reuse-then-cost (default: the case's)."),
+                 limit: Optional[List[str]] = typer.Option(None, "--limit", help=LIMIT_HELP),
+                 out: Optional[Path] = typer.Option(None, "--out", "-o", help="Also write alternatives.csv here."),
+                 scenario: Optional[str] = typer.Option(None, help="One of the case's scenarios."),
+                 time_limit: Optional[float] = typer.Option(None, help="Seconds per solve."),
+                 mip_gap: Optional[float] = typer.Option(None, help="Relative MIP gap."),
+                 threads: Optional[int] = typer.Option(None, help="Solver threads.")):
+    """The k best structurally different networks (integer cuts), ranked, with what differs from the best."""
+    c = load(case, scenario)
+    df = _alternatives(c, k, objective, _limits(c, limit), time_limit, mip_gap, threads)
+    print_alternatives(c, df)
+    if out is not None:
+        Path(out).mkdir(parents=True, exist_ok=True)
+        table = df.copy()
+        for col in ("plants", "exchanges", "added", "removed"):
+            table[col] = table[col].map("; ".join)
+        table.to_csv(Path(out) / "alternatives.csv", index=False)
+        console.print(f"wrote {out}/alternatives.csv")
+
+
+def _alternatives(c, k, objective, limits, time_limit=None, mip_gap=None, threads=None):
+    from symbiosis.decision import alternatives as run_alternatives
+    try:
+        return run_alternatives(c, k, objective, limits=limits, time_limit=time_limit, mip_gap=mip_gap,
+                                threads=threads)
+    except (InfeasibleError, SolverError) as exc:
+        fail(exc)
+    except ValueError as exc:
+        fail(CaseError([Problem("--objective", "", str(exc))]))
+
+
+def print_alternatives(c, df) -> None:
+    """Print the table of :func:`symbiosis.decision.alternatives` (also what
+    ``symbiosis solve --alternatives K`` prints)."""
+    money = _money(c)
+    if df.empty:
+        console.print("no network is feasible")
+        return
+    t = Table(title=f"{c.name}: the {len(df)} best networks by {df.attrs['objective']} "
+                    f"({df.attrs['solves']} solves, {df.attrs['seconds']:.2f} s)", title_justify="left")
+    for col in ("rank", "reuse", "reuse rate", "cost", "vs best", "capex", "plants built", "differs from the best"):
+        t.add_column(col, justify="left" if col in ("plants built", "differs from the best") else "right")
+    best_cost = df.loc[0, "cost"]
+    for r in df.itertuples():
+        diff = [f"+{a}" for a in r.added] + [f"-{a}" for a in r.removed]
+        t.add_row(str(r.rank), fmt(r.reuse, "t/yr"), f"{r.reuse_rate:.1%}", fmt(r.cost, f"{money}/yr"),
+                  "" if r.rank == 1 else fmt(r.cost - best_cost, f"{money}/yr"), fmt(r.capex, money),
+                  _names(r.plants, 4), "(best)" if r.rank == 1 else _names(diff, 4))
+    console.print(t)
+
+
+@app.command()
+def explain(case: Path = typer.Argument(..., help="Case file (.yaml or .xlsx)."),
+            exchange: Optional[str] = typer.Option(None, "--exchange", "-e", help="One exchange, FROM->TO:material."),
+            plant: Optional[str] = typer.Option(None, "--plant", "-p", help="One plant."),
+            objective: Optional[str] = typer.Option(
+                None, help="reuse | cost | profit | co2 | disposal | reuse-then-cost (default: the case's)."),
+            break_even: int = typer.Option(10, "--break-even", help="Bisect the break-even subsidy of this many "
+                                           "rejected exchanges (smallest regret first); 0: none, -1: all."),
+            limit: Optional[List[str]] = typer.Option(None, "--limit", help=LIMIT_HELP),
+            top: int = typer.Option(40, "--top", help="Rows to print (all go to --out)."),
+            out: Optional[Path] = typer.Option(None, "--out", "-o", help="Also write regret.csv here."),
+            scenario: Optional[str] = typer.Option(None, help="One of the case's scenarios."),
+            time_limit: Optional[float] = typer.Option(None, help="Seconds per solve."),
+            mip_gap: Optional[float] = typer.Option(None, help="Relative MIP gap."),
+            threads: Optional[int] = typer.Option(None, help="Solver threads.")):
+    """Why not? The regret of forcing in each rejected candidate and forbidding each chosen one."""
+    from symbiosis.decision import explain as run_explain
+    c = load(case, scenario)
+    be = True if break_even < 0 else (False if break_even == 0 else break_even)
+    try:
+        df = run_explain(c, exchange, plant, objective=objective, break_even=be, limits=_limits(c, limit),
+                         time_limit=time_limit, mip_gap=mip_gap, threads=threads)
+    except (InfeasibleError, SolverError) as exc:
+        fail(exc)
+    except ValueError as exc:
+        fail(CaseError([Problem("--exchange", "", str(exc))]))
+    money = _money(c)
+    primary = df.attrs["primary"]
+    unit = f"{money}/yr" if primary in ("cost", "profit") else ("" if primary == "weighted" else "t/yr")
+    t = Table(title=f"{c.name}: regret by {df.attrs['objective']} (best {primary} "
+                    f"{fmt(df.attrs['base'], unit)}; {df.attrs['solves']} solves, {df.attrs['seconds']:.2f} s)",
+              title_justify="left")
+    for col in ("candidate", "chosen", "test", f"regret ({primary})", "cost change", "reason", "break-even"):
+        t.add_column(col, justify="right" if col.startswith(("regret", "cost", "break")) else "left",
+                     no_wrap=col == "candidate", overflow="fold")
+    for r in df.head(top).itertuples():
+        regret = "infeasible" if math.isinf(r.regret) else ("-" if math.isnan(r.regret) else fmt(r.regret, unit))
+        cost = "-" if math.isnan(r.cost_change) else fmt(r.cost_change, f"{money}/yr")
+        if isinstance(r.break_even, float) and math.isfinite(r.break_even):
+            be_text = f"{r.break_even:,.1f} {r.break_even_unit}" if "capex" not in r.break_even_unit else \
+                fmt(r.break_even, r.break_even_unit)
+        else:
+            be_text = r.break_even_unit or ""
+        t.add_row(r.candidate, "yes" if r.chosen else "no", r.test, regret, cost, r.reason, be_text)
+    console.print(t)
+    if len(df) > top:
+        console.print(f"... {len(df) - top} more rows" + (" in the CSV" if out else "; use --out to write them all"))
+    if out is not None:
+        Path(out).mkdir(parents=True, exist_ok=True)
+        df.to_csv(Path(out) / "regret.csv", index=False)
+        console.print(f"wrote {out}/regret.csv")
