@@ -376,7 +376,12 @@ class _Resolver:
             return [shipped_models_dir()]
         names = [lib] if isinstance(lib, str) else lib
         out = []
-        for n in names:
+        for i, n in enumerate(names):
+            if not n.strip():
+                entry = "library" if isinstance(lib, str) else f"library[{i}]"
+                self.problem(entry, "empty folder name; name a process-library folder relative to the case "
+                             "file, 'shipped' for the shipped models/, or [] for none")
+                continue
             p = Path(n)
             if n in ("shipped", "default"):
                 p = shipped_models_dir()

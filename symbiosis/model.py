@@ -285,7 +285,7 @@ class ParkModel:
         return h, cols
 
     #: hand the previous solution to HiGHS as a MIP start (see to_highs)
-    warm_start: bool = True
+    warm_start: bool = False  # off by default: see to_highs; the guard in run() stays for callers who turn it on
 
     def run(self, opts: Options | None = None, *, explain: bool = True) -> SolveInfo:
         """Solve with the active objective; raise InfeasibleError / SolverError when no
