@@ -228,3 +228,17 @@ def test_provenance_check_fails_on_crafted_bad_entries():
                   "materials.no_source.price", "processes.p.inputs.coal.amount", "exchanges[0].max",
                   "settings.transport_cost: 0.45 has no unit"):
         assert where in joined, where
+
+
+def test_every_output_has_a_way_out():
+    """Whatever a library process makes can be sold or disposed of, so that every case's
+    status quo is feasible without exchanges (DESIGN: every by-product has a way out)."""
+    outputs = {m for p in LIB_PROCS.values() for m in p.outputs}
+    stuck = sorted(m for m in outputs if LIB_MATS[m].sale_price is None and LIB_MATS[m].disposal_cost is None)
+    assert not stuck, f"outputs with neither sale_price nor disposal_cost: {stuck}"
+
+
+def test_byproducts_in_other_units_state_their_reuse_weight():
+    missing = sorted(n for n, m in LIB_MATS.items()
+                     if m.kind == "byproduct" and dimension_of(m.unit or "t") != "mass" and m.reuse_weight is None)
+    assert not missing
