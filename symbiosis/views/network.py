@@ -39,9 +39,9 @@ SECTOR_COLOURS = {"power": "#e4572e", "chemicals": "#4c72b0", "building_material
                   "coal": "#333333", "coking": "#8c564b", "metals": "#17becf", "waste": "#bcbd22",
                   "other": "#9467bd"}
 EXTRA_COLOURS = ["#2ca02c", "#ff7f0e", "#d62728", "#e377c2", "#7f7f7f", "#1f77b4", "#aec7e8", "#98df8a"]
-MATERIAL_COLOURS = ["#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2", "#7f7f7f",
-                    "#bcbd22", "#17becf", "#393b79", "#637939", "#8c6d31", "#843c39", "#7b4173", "#3182bd",
-                    "#e6550d", "#31a354", "#756bb1", "#636363"]
+MATERIAL_COLOURS = ["#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2", "#17becf",
+                    "#bcbd22", "#393b79", "#ff9896", "#7f7f7f", "#6b6ecf", "#e7ba52", "#00a087", "#843c39",
+                    "#aec7e8", "#c49c94", "#3c5488", "#b5cf6b"]
 MARKET_NODES = {"purchase": ("@market", "market (purchases)"), "sale": ("@sales", "sales"),
                 "disposal": ("@landfill", "landfill / disposal")}
 FAINT = "rgba(150,150,150,0.35)"
@@ -57,8 +57,17 @@ def sector_colour(sector: str) -> str:
 
 
 def material_colours(materials) -> dict[str, str]:
-    """A stable colour per material: sorted names take the palette in turn."""
-    return {m: MATERIAL_COLOURS[i % len(MATERIAL_COLOURS)] for i, m in enumerate(sorted(set(materials)))}
+    """A stable colour per material: sorted names take the palette in turn; past the
+    palette, hues step by the golden angle so neighbours stay apart."""
+    import colorsys
+    out = {}
+    for i, m in enumerate(sorted(set(materials))):
+        if i < len(MATERIAL_COLOURS):
+            out[m] = MATERIAL_COLOURS[i]
+        else:
+            r, g, b = colorsys.hls_to_rgb((i * 0.618034) % 1.0, 0.42 if i % 2 else 0.55, 0.7)
+            out[m] = f"#{int(r * 255):02x}{int(g * 255):02x}{int(b * 255):02x}"
+    return out
 
 
 def edge_id(source: str, target: str, material: str) -> str:
@@ -139,7 +148,7 @@ def layout(plants) -> dict[str, tuple[float, float]]:
             pts = _sunflower(len(names) + taken, spacing)[taken:]
             for n, (dx, dy) in zip(sorted(names), pts):
                 pos[n] = (cx + dx, cy + dy)
-    return _separate(pos, min_gap=55.0)
+    return _separate(pos, min_gap=70.0)
 
 
 def _separate(pos: dict[str, tuple[float, float]], min_gap: float, rounds: int = 60) -> dict:
@@ -475,7 +484,7 @@ def network_html(result, path, *, show_unchosen: bool | None = None, market: boo
         ``#toggle-candidates`` switches them either way.
     market : add market nodes (purchases, sales, landfill) with their flows; they can be
         switched by ``#toggle-market``; ``show_market`` sets whether they show at first
-        (default: for parks of at most 40 plants).
+        (default: for parks of at most 12 plants; they crowd bigger ones).
     physics : run the physics layout once, then freeze it (default: only for small
         parks whose plants lack coordinates; large networks never run physics).
 
@@ -487,7 +496,7 @@ def network_html(result, path, *, show_unchosen: bool | None = None, market: boo
     if show_unchosen is None:
         show_unchosen = n_unchosen <= 300
     if show_market is None:
-        show_market = len(result.plants) <= 40
+        show_market = len(result.plants) <= 12
     nodes, edges, facts = network_data(result, market=market, show_unchosen=show_unchosen)
     if market and not show_market:
         hide = set(facts["market_nodes"]) | set(facts["market_edges"])
