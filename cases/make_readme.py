@@ -83,9 +83,10 @@ TEXT = {
             "Coking-coal washing yields 50 % clean coal, 20 % middlings (sent to Yaomeng), 20 % gangue, 10 % slime "
             "(estimate).",
             "Ye County salt at 250 CNY/t at the well (estimate); Henan coal 650 CNY/t.",
-            "No power exchange is marked existing, so today every plant buys grid power (0.58 t CO2/MWh). The "
-            "optimised network supplies it from Yaomeng and the gangue plant instead, which is most of its CO2 "
-            "drop (about 2.2 Mt/yr); power the park no longer exports is not counted against it.",
+            "Today the gangue plant powers the mines and carbide furnaces and Yaomeng the chlor-alkali, ammonia "
+            "and methanol plants (existing links, estimated); the other plants buy grid power at 0.58 t CO2/MWh. "
+            "Power the optimised network supplies in the park in place of grid purchases lowers its CO2; power "
+            "the park no longer exports is not counted against it.",
             "New plants' CO2 counts, the production they displace elsewhere is not credited.",
         ],
     },
