@@ -164,6 +164,10 @@ def kpi_table(res: dict) -> list[str]:
                            ("capex of new plants", "capex", "CNY"), ("annualised cost (negative: profit)",
                                                                     "annualised_cost", "CNY/yr")]:
         rows.append(f"| {label} | {_num(sq.kpi(k), unit)} | {_num(op.kpi(k), unit)} |")
+    if "co2_avoided_by_substitution" in op.kpis.index:
+        k = "co2_avoided_by_substitution"
+        rows.append(f"| CO2 avoided by substitution (e.g. slag for limestone) | {_num(sq.kpi(k), 't/yr')} | "
+                    f"{_num(op.kpi(k), 't/yr')} |")
     rows.append(f"| new plants | {sq.kpi('new_plants'):.0f} | {op.kpi('new_plants'):.0f} |")
     rows.append(f"| exchanges open | {sq.kpi('exchanges_open'):.0f} | {op.kpi('exchanges_open'):.0f} |")
     return rows
