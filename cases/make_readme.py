@@ -121,9 +121,10 @@ def _num(v: float, unit: str = "") -> str:
     """1.2e7 t/yr -> '12.00 Mt/yr'; money as '1.87 bn CNY', '120.0 M CNY'."""
     a = abs(v)
     money = unit.startswith("CNY")
-    for scale, prefix, fmt in ((1e9, "bn " if money else "G", "{:.2f}"), (1e6, "M " if money else "M", "{:.2f}"),
-                               (1e4, "k " if money else "k", "{:.1f}")):
-        if a >= scale:
+    for above, scale, prefix, fmt in ((1e9, 1e9, "bn " if money else "G", "{:.2f}"),
+                                      (1e6, 1e6, "M " if money else "M", "{:.2f}"),
+                                      (1e4, 1e3, "k " if money else "k", "{:.1f}")):
+        if a >= above:
             return (fmt.format(v / scale) + " " + prefix + unit).strip()
     return f"{v:,.0f} {unit}".strip()
 
