@@ -485,8 +485,9 @@ def network_html(result, path, *, show_unchosen: bool | None = None, market: boo
     market : add market nodes (purchases, sales, landfill) with their flows; they can be
         switched by ``#toggle-market``; ``show_market`` sets whether they show at first
         (default: for parks of at most 12 plants; they crowd bigger ones).
-    physics : run the physics layout once, then freeze it (default: only for small
-        parks whose plants lack coordinates; large networks never run physics).
+    physics : run vis-network's physics once from the computed positions, then freeze it
+        (default off: the computed layout keeps each park together, which physics pulls
+        apart; never on for more than ``PHYSICS_MAX_NODES`` nodes).
 
     Returns
     -------
@@ -503,9 +504,7 @@ def network_html(result, path, *, show_unchosen: bool | None = None, market: boo
         for item in nodes + edges:
             if item["id"] in hide:
                 item["hidden"] = True
-    has_coords = result.plants["lon"].notna().all() if len(result.plants) else True
-    if physics is None:
-        physics = (not has_coords) and len(nodes) <= PHYSICS_MAX_NODES
+    physics = bool(physics) and len(nodes) <= PHYSICS_MAX_NODES
     net = Network(height=height, width="100%", directed=True, cdn_resources="in_line", heading="")
     # the DataFrame rows are unique by construction, so fill pyvis's lists directly:
     # add_node/add_edge scan every node per call (quadratic on a few hundred plants)
