@@ -223,3 +223,16 @@ def test_report_and_sankey_load_offline(browser, tutorial_views):
     assert n_links > 0
     assert pg.errors == [] and pg.blocked == []
     pg.page.close()
+
+
+def test_physics_layout_is_frozen_once_stable(browser, tmp_path, tutorial_result):
+    from symbiosis.views import network_html
+    network_html(tutorial_result, tmp_path / "network.html", physics=True)
+    pg = Page(browser)
+    pg.open(tmp_path / "network.html", READY)
+    assert pg.page.evaluate("() => network.physics.physicsEnabled") is False
+    before = pg.page.evaluate("() => network.getPositions()")
+    pg.page.wait_for_timeout(300)
+    assert pg.page.evaluate("() => network.getPositions()") == before
+    assert pg.errors == [] and pg.blocked == []
+    pg.page.close()
