@@ -7,8 +7,13 @@ one binary and frees it again. Nothing is rebuilt between solves.
 
 What "a network" is
 -------------------
-A network is the set of candidate plants built (with their size), existing plants kept
-open where they may close, and exchanges that carry flow. An exchange that costs nothing
+A network is the set of candidate plants built (with their size), existing plants closed
+where they may close, and by-product exchanges that carry flow (``structure="byproducts"``,
+the default). Links of energy, raw materials and products are decisions of the model
+too, but not of the structure: in a park where every power plant sells electricity at
+one price, which plant feeds which consumer is a tie, and counting it would fill the k
+best networks with relabellings of one network. ``structure="all"`` counts every free
+binary. An exchange that costs nothing
 could be "open" with zero flow, which would make two binary patterns of one network; so
 these functions first tie every free binary to use
 (:meth:`~symbiosis.model.ParkModel.tie_binaries_to_use`: an open exchange carries at least
@@ -39,6 +44,10 @@ from symbiosis.graph import plant_distance
 from symbiosis.model import Options, ParkModel, SolveInfo
 from symbiosis.result import Result, make_result
 
+#: what a network is made of: "byproducts" - plants built, closed, and by-product exchanges
+#: used (which power plant supplies which plant's electricity is not structure); "all" -
+#: every free binary, exchanges of every material
+STRUCTURES = ("byproducts", "all")
 #: direction of each objective
 SENSE = {"reuse": "max", "cost": "min", "profit": "max", "co2": "min", "disposal": "min"}
 #: unit of each objective (money is the case's)
@@ -90,7 +99,8 @@ class Session:
     """
 
     def __init__(self, case: Case, model: ParkModel | None = None, *, limits: dict | None = None,
-                 time_limit: float | None = None, mip_gap: float | None = None, threads: int | None = None):
+                 time_limit: float | None = None, mip_gap: float | None = None, threads: int | None = None,
+                 structure: str = "byproducts"):
         t0 = time.perf_counter()
         self.case = case
         self.pm = model if model is not None else ParkModel(case)
@@ -100,7 +110,12 @@ class Session:
         self.limits = {**case.limits, **(limits or {})}
         self.pm.set_limits(self.limits)
         self.opts = Options(time_limit=time_limit, mip_gap=mip_gap, threads=threads)
-        self.bins = self.pm.structural_binaries()
+        if structure not in STRUCTURES:
+            raise ValueError(f"unknown structure {structure!r}; use one of {', '.join(STRUCTURES)}")
+        self.structure = structure
+        mats = case.materials
+        self.bins = {k: v for k, v in self.pm.structural_binaries().items()
+                     if structure == "all" or k[0] != "exchange" or mats[k[3]].is_byproduct}
         self.groups = self._groups()
         self.solves = 0
         self.build_time = time.perf_counter() - t0
@@ -279,7 +294,8 @@ def _row(session: Session, p: Point) -> dict:
 # ============================================================================ Pareto
 def pareto(case: Case, x: str = "cost", y: str = "reuse", points: int = 11, *, model: ParkModel | None = None,
            limits: dict | None = None, time_limit: float | None = None, mip_gap: float | None = None,
-           threads: int | None = None, html: str | Path | None = None, keep_results: bool = False) -> pd.DataFrame:
+           threads: int | None = None, html: str | Path | None = None, keep_results: bool = False,
+           structure: str = "byproducts") -> pd.DataFrame:
     """The Pareto front of two objectives by the epsilon-constraint method.
 
     The two ends are the lexicographic optima (best ``x``, then best ``y``; best ``y``,
@@ -299,6 +315,8 @@ def pareto(case: Case, x: str = "cost", y: str = "reuse", points: int = 11, *, m
     limits : limits on top of the case's, e.g. ``{"capex": 5e8}``.
     html : if given, write the interactive front there (plotly, self-contained).
     keep_results : add a ``result`` column holding each point's :class:`Result`.
+    structure : ``"byproducts"`` (plants and by-product exchanges make a network) or
+        ``"all"`` (every free binary); see the module's docstring.
 
     Returns
     -------
@@ -322,7 +340,8 @@ def pareto(case: Case, x: str = "cost", y: str = "reuse", points: int = 11, *, m
         raise ValueError("x and y must be two different objectives")
     points = max(2, int(points))
     t0 = time.perf_counter()
-    s = Session(case, model, limits=limits, time_limit=time_limit, mip_gap=mip_gap, threads=threads)
+    s = Session(case, model, limits=limits, time_limit=time_limit, mip_gap=mip_gap, threads=threads,
+                structure=structure)
     found: list[Point] = []
     try:
         a = s.point(s.first(f"{x}-then-{y}"))
@@ -356,7 +375,7 @@ def pareto(case: Case, x: str = "cost", y: str = "reuse", points: int = 11, *, m
 
 
 def _non_dominated(found: list[Point], x: str, y: str) -> list[Point]:
-    """Drop duplicates (same network, or same objective values) and dominated points;
+    """Drop duplicates (same objective values) and dominated points;
     sort by x, best first."""
     sx, sy = SENSE[x], SENSE[y]
     keep: list[Point] = []
@@ -367,10 +386,11 @@ def _non_dominated(found: list[Point], x: str, y: str) -> list[Point]:
             for q in found if q is not p)
         if dominated:
             continue
-        same = any(q.pattern == p.pattern or (not _better(p.values[x], q.values[x], sx)
-                                              and not _better(q.values[x], p.values[x], sx)
-                                              and not _better(p.values[y], q.values[y], sy)
-                                              and not _better(q.values[y], p.values[y], sy)) for q in keep)
+        # one network may give several points (it runs at other levels): duplicates are
+        # points with the same two values, not the same network
+        same = any(not _better(p.values[x], q.values[x], sx) and not _better(q.values[x], p.values[x], sx)
+                   and not _better(p.values[y], q.values[y], sy) and not _better(q.values[y], p.values[y], sy)
+                   for q in keep)
         if not same:
             keep.append(p)
     keep.sort(key=lambda p: p.values[x] if sx == "min" else -p.values[x])
@@ -412,7 +432,7 @@ def pareto_html(df: pd.DataFrame, path: str | Path) -> Path:
 def alternatives(case: Case, k: int = 5, objective: str | None = None, *, weights: dict | None = None,
                  model: ParkModel | None = None, limits: dict | None = None, time_limit: float | None = None,
                  mip_gap: float | None = None, threads: int | None = None,
-                 keep_results: bool = False) -> pd.DataFrame:
+                 keep_results: bool = False, structure: str = "byproducts") -> pd.DataFrame:
     """The ``k`` best structurally different networks, ranked (P-graph's n-best).
 
     Solve, record the network's binary pattern, add the integer (no-good) cut
@@ -425,6 +445,9 @@ def alternatives(case: Case, k: int = 5, objective: str | None = None, *, weight
     ----------
     objective : ``reuse``, ``cost``, ``profit``, ``co2``, ``disposal``, ``weighted`` (with
         ``weights``) or ``reuse-then-cost`` (default: the case's; ranks by reuse, then cost).
+    structure : what makes two networks different: ``"byproducts"`` (default: the plants
+        and by-product exchanges; the cut is on those binaries, the others stay free) or
+        ``"all"``.
 
     Returns
     -------
@@ -442,7 +465,8 @@ def alternatives(case: Case, k: int = 5, objective: str | None = None, *, weight
     """
     objective = objective or case.settings.objective
     t0 = time.perf_counter()
-    s = Session(case, model, limits=limits, time_limit=time_limit, mip_gap=mip_gap, threads=threads)
+    s = Session(case, model, limits=limits, time_limit=time_limit, mip_gap=mip_gap, threads=threads,
+                structure=structure)
     found: list[Point] = []
     try:
         for n in range(int(k)):
@@ -481,7 +505,7 @@ def alternatives(case: Case, k: int = 5, objective: str | None = None, *, weight
 def explain(case: Case, exchange: str | tuple | None = None, plant: str | None = None, *,
             objective: str | None = None, break_even: bool | int = 10, model: ParkModel | None = None,
             limits: dict | None = None, time_limit: float | None = None, mip_gap: float | None = None,
-            threads: int | None = None) -> pd.DataFrame:
+            threads: int | None = None, structure: str = "byproducts") -> pd.DataFrame:
     """Why was this not chosen? The regret table of the park's candidates.
 
     For every candidate not chosen in the optimum, the objective when it is forced in;
@@ -509,6 +533,8 @@ def explain(case: Case, exchange: str | tuple | None = None, plant: str | None =
     exchange : ``"A->B:material"`` (or a key tuple): explain this exchange only.
     plant : explain this plant only.
     objective : as :func:`alternatives` (default: the case's).
+    structure : ``"byproducts"`` (default: rows for plants and by-product exchanges) or
+        ``"all"`` (a row for every free binary, energy and product links too).
 
     Returns
     -------
@@ -528,7 +554,8 @@ def explain(case: Case, exchange: str | tuple | None = None, plant: str | None =
     primary = objective.split("-then-")[0] if "-then-" in objective else objective
     sense = SENSE.get(primary, "min")
     t0 = time.perf_counter()
-    s = Session(case, model, limits=limits, time_limit=time_limit, mip_gap=mip_gap, threads=threads)
+    s = Session(case, model, limits=limits, time_limit=time_limit, mip_gap=mip_gap, threads=threads,
+                structure=structure)
     rows: list[dict] = []
     try:
         base = s.point(s.first(objective))

@@ -420,7 +420,9 @@ class ParkModel:
                 made = sum(self.case.process_of(p).outputs[mn] * m.a[p] for p, m2 in self.outputs if m2 == mn)
                 if isinstance(made, int):
                     continue  # no plant makes it: the floor holds trivially
-                m.limits.add(sent * 1e-3 >= val * made * 1e-3)
+                # scale the row so a small rate does not give coefficients HiGHS drops (< 1e-9)
+                k = 1e-3 / max(min(val, 1.0), 1e-6)
+                m.limits.add(k * sent >= k * val * made)
             else:
                 raise ValueError(f"unknown limit {key!r}")
 

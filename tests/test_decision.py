@@ -153,7 +153,7 @@ def test_k_best_equal_the_enumeration_in_order(request, which, objective):
     case = request.getfixturevalue(which)
     nets = request.getfixturevalue(f"enum_{which}")
     k = 6
-    alts = symbiosis.alternatives(case, k=k, objective=objective, mip_gap=EXACT, keep_results=True)
+    alts = symbiosis.alternatives(case, k=k, objective=objective, mip_gap=EXACT, keep_results=True, structure="all")
     want = ranked(nets, objective)[:k]
     assert list(alts["rank"]) == list(range(1, min(k, len(nets)) + 1))
     parts = objective.split("-then-")
@@ -165,7 +165,7 @@ def test_k_best_equal_the_enumeration_in_order(request, which, objective):
     patterns = [frozenset(r.plants + r.exchanges) for r in alts.itertuples()]
     assert len(set(patterns)) == len(patterns)
     # where values are not tied, the same networks in the same order
-    s = Session(case)
+    s = Session(case, structure="all")
     for i, (row, net) in enumerate(zip(alts.itertuples(), want)):
         tied = any(j != i and all(close(want[j].values[objective][p], net.values[objective][p]) for p in parts)
                    for j in range(len(want)))
@@ -175,8 +175,31 @@ def test_k_best_equal_the_enumeration_in_order(request, which, objective):
     assert alts.loc[0, "added"] == () and alts.loc[0, "removed"] == ()
 
 
+@pytest.mark.parametrize("which", ["tutorial", "variant"])
+def test_k_best_by_product_structures(request, which):
+    """structure="byproducts": networks differ in plants or by-product exchanges; each is the
+    best of the enumerated networks with that by-product structure."""
+    case = request.getfixturevalue(which)
+    nets = request.getfixturevalue(f"enum_{which}")
+    spec = "reuse-then-cost"
+    mats = case.materials
+    best_of: dict = {}
+    for n in ranked(nets, spec):
+        key = frozenset(k for k in n.pattern if k[0] != "exchange" or mats[k[3]].is_byproduct)
+        best_of.setdefault(key, n)  # ranked: the first is the best of its structure
+    want = ranked(list(best_of.values()), spec)[:5]
+    alts = symbiosis.alternatives(case, k=5, objective=spec, mip_gap=EXACT, keep_results=True)
+    assert len(alts) == len(want)
+    for row, n in zip(alts.itertuples(), want):
+        assert close(row.reuse, n.values[spec]["reuse"]) and close(row.cost, n.values[spec]["cost"]), row.rank
+        assert all(mats[e.rsplit(":", 1)[1]].is_byproduct for e in row.exchanges)
+        assert_sound(case, row.result)
+    assert len({(r.plants, r.exchanges) for r in alts.itertuples()}) == len(alts)
+
+
 def test_alternatives_stop_when_no_network_is_left(tutorial, enum_tutorial):
-    alts = symbiosis.alternatives(tutorial, k=len(enum_tutorial) + 3, objective="cost", mip_gap=EXACT)
+    alts = symbiosis.alternatives(tutorial, k=len(enum_tutorial) + 3, objective="cost", mip_gap=EXACT,
+                                  structure="all")
     assert len(alts) == len(enum_tutorial)
 
 
@@ -228,9 +251,9 @@ def test_pareto_reuses_one_model(variant):
 
 # ------------------------------------------------------------------ explain
 def test_regret_equals_the_enumeration(variant, enum_variant):
-    table = symbiosis.explain(variant, objective="cost", mip_gap=EXACT, break_even=True)
+    table = symbiosis.explain(variant, objective="cost", mip_gap=EXACT, break_even=True, structure="all")
     base = best(enum_variant, "cost")["cost"]
-    s = Session(variant)
+    s = Session(variant, structure="all")
     for row in table.itertuples():
         with_it = []
         for n in enum_variant:
@@ -382,7 +405,8 @@ def test_sizes_closing_and_load_ranges(closing):
     # the old unit loses money on every MWh, so the cheapest park closes it
     r = symbiosis.optimize(closing, "cost", mip_gap=EXACT)
     assert not r.plants.set_index("plant").loc["old_power", "built"]
-    alts = symbiosis.alternatives(closing, k=4, objective="cost", mip_gap=EXACT, keep_results=True)
+    alts = symbiosis.alternatives(closing, k=4, objective="cost", mip_gap=EXACT, keep_results=True,
+                                  structure="all")
     ranked_nets = ranked(nets, "cost")[:4]
     for row, n in zip(alts.itertuples(), ranked_nets):
         assert close(row.cost, n.values["cost"]["cost"])
