@@ -387,6 +387,11 @@ class _Resolver:
                 p = shipped_models_dir()
             elif not p.is_absolute():
                 p = self.base_dir / p
+            if not p.is_dir():
+                entry = "library" if isinstance(lib, str) else f"library[{i}]"
+                self.problem(entry, f"process library folder {str(p)!r} not found; paths are relative to "
+                             "the case file, 'shipped' names the shipped models/")
+                continue
             out.append(p)
         return out
 
@@ -603,7 +608,7 @@ class _Resolver:
     def _exchange(self, i: int, e: schema.ExchangeSpec, plants, processes, materials):
         entry = f"exchanges[{i}]"
         ok = True
-        for role, name in (("from", e.source), ("to", e.target)):
+        for role, name in (("from", e.sender), ("to", e.receiver)):
             if name not in plants:
                 if name not in self.spec.plants:
                     self.unknown(f"{entry}.{role}", "plant", name, self.spec.plants,
@@ -614,17 +619,17 @@ class _Resolver:
             ok = False
         if not ok:
             return None
-        if e.source == e.target:
+        if e.sender == e.receiver:
             self.problem(entry, "an exchange must link two different plants")
             return None
-        src, dst = processes[plants[e.source].process], processes[plants[e.target].process]
+        src, dst = processes[plants[e.sender].process], processes[plants[e.receiver].process]
         if e.material not in src.outputs:
-            self.problem(f"{entry}.material", f"plant {e.source!r} (process {src.name!r}) does not make "
+            self.problem(f"{entry}.material", f"plant {e.sender!r} (process {src.name!r}) does not make "
                          f"{e.material!r}; it makes {', '.join(sorted(src.outputs)) or 'nothing'}")
             ok = False
         if e.material not in src.outputs or e.material not in dst.input_materials():
             if e.material not in dst.input_materials():
-                self.problem(f"{entry}.material", f"plant {e.target!r} (process {dst.name!r}) does not take "
+                self.problem(f"{entry}.material", f"plant {e.receiver!r} (process {dst.name!r}) does not take "
                              f"{e.material!r}; it takes {', '.join(sorted(dst.input_materials())) or 'nothing'}")
             return None
         if e.force and e.forbid:
@@ -636,7 +641,7 @@ class _Resolver:
         if lo is not None and hi is not None and lo > hi:
             self.problem(f"{entry}.min", f"min {e.min!r} is above max {e.max!r}")
         return ExchangeRule(
-            source=e.source, target=e.target, material=e.material, existing=e.existing, force=e.force,
+            source=e.sender, target=e.receiver, material=e.material, existing=e.existing, force=e.force,
             forbid=e.forbid, min=lo, max=hi,
             fixed_cost=self.q(e.fixed_cost, f"{self.money}/{self.period}", f"{entry}.fixed_cost", min_value=0),
             capex=self.q(e.capex, self.money, f"{entry}.capex", min_value=0),

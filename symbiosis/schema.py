@@ -148,8 +148,8 @@ class PlantSpec(Sourced):
 
 class ExchangeSpec(Sourced):
     model_config = ConfigDict(extra="forbid", populate_by_name=True)
-    source: str = Field(alias="from", description="Plant that sends the material.")
-    target: str = Field(alias="to", description="Plant that receives it.")
+    sender: str = Field(alias="from", description="Plant that sends the material.")
+    receiver: str = Field(alias="to", description="Plant that receives it.")
     material: str
     existing: bool = Field(False, description="The exchange runs today (part of the status quo).")
     force: bool = Field(False, description="The exchange must be opened.")

@@ -187,8 +187,6 @@ def provenance_problems(doc, file: str = "<doc>") -> list[str]:
 
 #: files that are known to break the rule, with the reason; strict, so a fix is noticed
 KNOWN_GAPS = {
-    "tutorial.yaml": "the tutorial's plants (rounded toy numbers, explained in its header comment) carry no "
-                     "source or estimate mark; the tutorial belongs to the core issue",
 }
 SHIPPED_YAML = [pytest.param(p, marks=pytest.mark.xfail(reason=KNOWN_GAPS[p.name], strict=True))
                 if p.name in KNOWN_GAPS else p
