@@ -144,17 +144,29 @@ def solve(case: Path = typer.Argument(..., help="Case file (.yaml or .xlsx)."),
           mip_gap: Optional[float] = typer.Option(None, help="Relative MIP gap."),
           threads: Optional[int] = typer.Option(None, help="Solver threads."),
           check: bool = typer.Option(True, help="Run the independent balance checker on the solution."),
+          baseline: bool = typer.Option(True, help="Also solve the status quo, for the report's comparison."),
+          alternatives: int = typer.Option(0, "--alternatives", "-k", help="Also list the K best structurally "
+                                           "different networks."),
+          png: bool = typer.Option(False, "--png", help="Also write the Sankey as PNG (needs chromium)."),
           verbose: bool = typer.Option(False, "--verbose", "-v", help="Print the time of each phase.")):
-    """Optimise a park and write the result (CSV, summary.json, network.html)."""
+    """Optimise a park; write tables (CSV, results.xlsx), summary.json, network.html, sankey.html, report.html."""
     from symbiosis.api import optimize
     from symbiosis.check import check_result
+    from symbiosis.model import ParkModel
     from symbiosis.views import write_views
     t0 = time.perf_counter()
     c = load(case, scenario)
     t_load = time.perf_counter() - t0
     try:
+        pm = ParkModel(c)
         result = optimize(c, objective, time_limit=time_limit, mip_gap=mip_gap, threads=threads,
-                          status_quo=status_quo)
+                          status_quo=status_quo, model=pm)
+        reference = None
+        if baseline and not status_quo and not c.settings.status_quo:
+            t1 = time.perf_counter()
+            reference = optimize(c, objective, time_limit=time_limit, mip_gap=mip_gap, threads=threads,
+                                 status_quo=True, model=pm)
+            result.timings["status_quo"] = time.perf_counter() - t1
     except (InfeasibleError, SolverError) as exc:
         fail(exc)
     result.timings = {"load": t_load, **result.timings}
@@ -165,8 +177,23 @@ def solve(case: Path = typer.Argument(..., help="Case file (.yaml or .xlsx)."),
             for b in bad[:20]:
                 err_console.print(f"  - {b}", markup=False)
     print_result(result, verbose)
+    if reference is not None:
+        gained = result.kpi("byproducts_reused") - reference.kpi("byproducts_reused")
+        console.print(f"against the status quo: reuse rate {reference.kpi('reuse_rate'):.1%} -> "
+                      f"{result.kpi('reuse_rate'):.1%} ({fmt(gained, 't/yr')} more reused), annualised cost "
+                      f"{fmt(reference.kpi('annualised_cost'), 'CNY/yr')} -> {fmt(result.kpi('annualised_cost'), 'CNY/yr')}")
+    if alternatives:
+        from symbiosis.commands.decision_cmds import _alternatives, print_alternatives
+        print_alternatives(c, _alternatives(c, alternatives, objective, None, time_limit=time_limit,
+                                            mip_gap=mip_gap, threads=threads))
     t0 = time.perf_counter()
-    written = result.write(out, html=False, extra=lambda tmp: write_views(result, tmp))
+
+    try:
+        written = result.write(out, html=False,
+                               extra=lambda tmp: write_views(result, tmp, status_quo=reference, png=png))
+    except RuntimeError as exc:  # PNG export without a browser: say so; nothing was written
+        err_console.print(f"error: {exc}; nothing was written to {out}/", markup=False)
+        raise typer.Exit(5)
     result.timings["write"] = time.perf_counter() - t0
     console.print(f"wrote {len(written)} files to {out}/: " + ", ".join(p.name for p in written))
     if verbose:

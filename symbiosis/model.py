@@ -353,6 +353,7 @@ class ParkModel:
         opts = opts or Options()
         objective = opts.objective or self.case.settings.objective
         self.release_status_quo()
+        self.set_reuse_floor(None)  # a floor left by an earlier reuse-then-cost solve
         if opts.status_quo or self.case.settings.status_quo:
             self.fix_status_quo()
         self.set_limits({**self.case.limits, **(opts.limits or {})})

@@ -142,3 +142,28 @@ def test_unmet_demand_is_explained(tutorial_dict):
 def test_limits_that_cannot_hold_are_explained(tutorial):
     with pytest.raises(InfeasibleError, match="limits"):
         symbiosis.optimize(tutorial, limits={"capex": 1e8, "min_reuse": 1e5})
+
+
+def test_status_quo_after_reuse_then_cost_on_one_model(tutorial):
+    # bug: the reuse floor of the first solve's second stage stayed active, so the status
+    # quo solved on the same model was infeasible
+    pm = ParkModel(tutorial)
+    best = symbiosis.optimize(tutorial, model=pm)
+    sq = symbiosis.optimize(tutorial, status_quo=True, model=pm)
+    again = symbiosis.optimize(tutorial, model=pm)
+    assert sq.kpi("byproducts_reused") == 0
+    assert again.kpi("annualised_cost") == pytest.approx(best.kpi("annualised_cost"), abs=5)
+    for r in (best, sq, again):
+        assert_sound(tutorial, r)
+
+
+def test_solve_cli_writes_every_view_and_compares_to_the_status_quo(tmp_path):
+    out = tmp_path / "out"
+    res = CliRunner().invoke(app, ["solve", str(symbiosis.examples.path("tutorial")), "--out", str(out), "-v"],
+                             env={"COLUMNS": "200"})
+    assert res.exit_code == 0, res.output
+    assert "reuse rate 0.0% -> 82.8%" in res.output
+    for phase in ("load", "candidates", "build", "handoff", "solve", "extract", "write"):
+        assert f"{phase} " in res.output
+    names = {p.name for p in out.iterdir()}
+    assert {"network.html", "report.html", "sankey.html", "results.xlsx", "summary.json", "plants.csv"} <= names
