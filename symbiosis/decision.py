@@ -497,7 +497,7 @@ def alternatives(case: Case, k: int = 5, objective: str | None = None, *, weight
         rows.append(row)
     df = pd.DataFrame(rows)
     df.attrs.update({"objective": objective, "solves": s.solves, "seconds": time.perf_counter() - t0,
-                     "case": case.name, "requested": int(k)})
+                     "case": case.name, "requested": int(k), "structure": structure})
     return df
 
 
@@ -536,12 +536,17 @@ def explain(case: Case, exchange: str | tuple | None = None, plant: str | None =
     structure : ``"byproducts"`` (default: rows for plants and by-product exchanges) or
         ``"all"`` (a row for every free binary, energy and product links too).
 
+    "Forced in" means used: an exchange carries at least a little (see the module's
+    docstring), and the model chooses how much, often the least. So a small regret can
+    mean "only a token flow is harmless"; ``cost_per_unit`` (cost change over the forced
+    flow) and the break-even subsidy say how far the exchange is from paying its way.
+
     Returns
     -------
     DataFrame: ``candidate``, ``kind`` (plant / existing plant / exchange),
     ``chosen``, ``test`` (forced in / forbidden), ``objective`` (its value in the test),
-    ``regret``, ``reuse_change``, ``cost_change``, ``reason``, ``break_even``,
-    ``break_even_unit``.
+    ``regret``, ``reuse_change``, ``cost_change``, ``flow`` and ``cost_per_unit`` (of a
+    forced-in exchange), ``reason``, ``break_even``, ``break_even_unit``.
 
     Examples
     --------
@@ -581,7 +586,8 @@ def explain(case: Case, exchange: str | tuple | None = None, plant: str | None =
     finally:
         s.restore()
     df = pd.DataFrame(rows, columns=["candidate", "kind", "chosen", "test", "objective", "regret",
-                                     "reuse_change", "cost_change", "reason", "break_even", "break_even_unit"])
+                                     "reuse_change", "cost_change", "flow", "cost_per_unit", "reason",
+                                     "break_even", "break_even_unit"])
     df = df.sort_values(["regret", "cost_change"], kind="stable", na_position="last").reset_index(drop=True)
     df.attrs.update({"objective": objective, "primary": primary, "base": base_value, "solves": s.solves,
                      "seconds": time.perf_counter() - t0, "case": case.name,
@@ -594,7 +600,8 @@ def _test(s: Session, name: str, objective: str, primary: str, sense: str, base:
     chosen = any(k in base.pattern for k in _keys(s, g))
     row = {"candidate": name, "kind": g["kind"], "chosen": chosen, "test": "forbidden" if chosen else "forced in",
            "objective": math.nan, "regret": math.inf, "reuse_change": math.nan, "cost_change": math.nan,
-           "reason": "", "break_even": math.nan, "break_even_unit": ""}
+           "flow": math.nan, "cost_per_unit": math.nan, "reason": "", "break_even": math.nan,
+           "break_even_unit": ""}
     fixed = []
     try:
         if chosen:
@@ -618,11 +625,16 @@ def _test(s: Session, name: str, objective: str, primary: str, sense: str, base:
         s.pm.clear_require()
     value = p.values[primary] if primary in p.values else p.info.objective
     row["objective"] = value
-    row["regret"] = max(0.0, _worse_by(value, base_value, sense))
+    regret = _worse_by(value, base_value, sense)
+    row["regret"] = regret if regret > 1e-7 * max(1.0, abs(base_value)) else 0.0  # solver noise is no regret
     row["reuse_change"] = p.values["reuse"] - base.values["reuse"]
     row["cost_change"] = p.values["cost"] - base.values["cost"]
-    row["reason"] = _reason(s, g, chosen, base, p)
-    row["_flow"] = _flow(s, g, p)
+    flow = _flow(s, g, p)
+    if not chosen and flow > 0:
+        row["flow"] = flow
+        row["cost_per_unit"] = row["cost_change"] / flow
+    row["reason"] = _reason(s, g, chosen, base, p, row.get("cost_per_unit", math.nan))
+    row["_flow"] = flow
     return row
 
 
@@ -640,12 +652,13 @@ def _flow(s: Session, g: dict, p: Point) -> float:
     return float(hit["flow"].iloc[0]) if len(hit) else math.nan
 
 
-def _reason(s: Session, g: dict, chosen: bool, base: Point, p: Point) -> str:
+def _reason(s: Session, g: dict, chosen: bool, base: Point, p: Point, per_unit: float = math.nan) -> str:
     """Name what the test changes most, from the two networks' tables."""
     money = s.case.units.get("money", "CNY")
     lost = base.values["reuse"] - p.values["reuse"]
-    if abs(p.values["cost"] - base.values["cost"]) <= _tol(base.values["cost"]) and abs(lost) <= _tol(
-            base.values["reuse"]):
+    dc = p.values["cost"] - base.values["cost"]
+    same_cost = abs(per_unit) < 0.01 if math.isfinite(per_unit) else abs(dc) <= _tol(base.values["cost"])
+    if same_cost and abs(lost) <= _tol(base.values["reuse"]):
         return "indifferent: an equally good network"
     if not chosen and lost > _tol(base.values["reuse"]):
         return f"capacity: it displaces {lost:,.0f} t/yr of reuse elsewhere (the receiving slot or plant is full)"
@@ -761,8 +774,13 @@ def _break_even(s: Session, rows: list[dict], objective: str, base: Point, limit
             plant = s.case.plants[r["candidate"]]
             r["break_even"] = max(0.0, r["cost_change"]) / s.case.crf(plant.life)
             r["break_even_unit"] = f"{money} capex subsidy"
-    exch = sorted((r for r in rejected if s.groups[r["candidate"]]["kind"] == "exchange"
-                   and not r["break_even_unit"]), key=lambda r: r["regret"])
+    exch = [r for r in rejected if s.groups[r["candidate"]]["kind"] == "exchange" and not r["break_even_unit"]]
+    unit_of = {id(r): f"{money}/{s.case.materials[s.groups[r['candidate']]['key'][3]].unit} subsidy" for r in exch}
+    for r in exch:
+        if r["cost_change"] <= _tol(base.values["cost"]) or r["cost_per_unit"] < 0.005:
+            r["break_even"], r["break_even_unit"] = 0.0, unit_of[id(r)]  # it pays its way already
+    exch = sorted((r for r in exch if not r["break_even_unit"]),
+                  key=lambda r: (r["regret"], r["cost_per_unit"] if math.isfinite(r["cost_per_unit"]) else math.inf))
     if limit is not True:
         exch = exch[:int(limit)]
     base_cost = base.values["cost"]
@@ -773,8 +791,7 @@ def _break_even(s: Session, rows: list[dict], objective: str, base: Point, limit
         for r in exch:
             g = s.groups[r["candidate"]]
             r["break_even"] = _bisect(s, g, base_cost, r["cost_change"], r.get("_flow", math.nan))
-            unit = s.case.materials[g["key"][3]].unit
-            r["break_even_unit"] = f"{money}/{unit} subsidy"
+            r["break_even_unit"] = unit_of[id(r)]
     finally:
         s.pm.set_subsidy(None)
         s.pm.set_objective("cost")
@@ -788,8 +805,10 @@ def _bisect(s: Session, g: dict, base_cost: float, cost_change: float, flow: flo
             rel: float = 1e-3) -> float:
     r"""Smallest subsidy :math:`s` per unit at which the forced network beats the base one:
     :math:`\min_{z_x=1}(C - s f_x) < C_0`; the left side is concave and decreasing in s.
-    It cannot enter below regret / U (U: the most the exchange can carry), so the search
-    starts there, doubles until the exchange enters, then bisects to ``rel``."""
+    Bounds: it cannot enter below regret / U (U: the most the exchange can carry), and it
+    enters at regret / f (f: the flow of the forced network, which alone then breaks
+    even); bisection between them to ``rel``. Without a forced flow the upper end is
+    found by doubling."""
     i = g["index"]
     var = g["vars"][0]
     if cost_change <= _tol(base_cost):
@@ -810,16 +829,19 @@ def _bisect(s: Session, g: dict, base_cost: float, cost_change: float, flow: flo
 
     try:
         lo = cost_change / cap
-        hi = 2 * lo
-        for _ in range(60):
-            ok = enters(hi)
-            if ok is None:
-                return math.nan
-            if ok:
-                break
-            lo, hi = hi, 2 * hi
+        if flow and flow > 0 and math.isfinite(flow):
+            hi = cost_change / flow * (1 + 1e-6) + 1e-6
         else:
-            return math.inf
+            hi = 2 * lo
+            for _ in range(60):
+                ok = enters(hi)
+                if ok is None:
+                    return math.nan
+                if ok:
+                    break
+                lo, hi = hi, 2 * hi
+            else:
+                return math.inf
         for _ in range(iterations):
             if hi - lo <= max(0.005, rel * hi):
                 break

@@ -460,7 +460,7 @@ def test_cli_commands(write_case, tmp_path):
     from symbiosis.cli import _load_command_modules, app
     _load_command_modules()
     path = write_case(variant_dict(), "variant.yaml")
-    runner = CliRunner()
+    runner = CliRunner(env={"COLUMNS": "200"})
     out = tmp_path / "front"
     res = runner.invoke(app, ["pareto", str(path), "--x", "cost", "--y", "reuse", "--points", "5", "--out", str(out)])
     assert res.exit_code == 0, res.output

@@ -68,11 +68,22 @@ def pareto(case: Path = typer.Argument(..., help="Case file (.yaml or .xlsx)."),
     money = _money(c)
     t = Table(title=f"{c.name}: Pareto front of {x} and {y} ({len(df)} points, {df.attrs['solves']} solves, "
                     f"{df.attrs['seconds']:.2f} s)", title_justify="left")
-    for col in ("point", x, y, "reuse rate", "capex", "plants built", "exchanges"):
-        t.add_column(col, justify="left" if col in ("plants built", "exchanges") else "right")
+    for col in ("point", x, y, "reuse rate", "capex", "plants", "exchanges", "network change from the point above"):
+        t.add_column(col, justify="left" if col.startswith("network") else "right")
+    prev = None
     for r in df.itertuples():
+        if prev is None:
+            change = "plants: " + _names(r.plants, 8)
+        else:
+            plants = [f"+{p}" for p in r.plants if p not in prev.plants] + \
+                     [f"-{p}" for p in prev.plants if p not in r.plants]
+            added = [e for e in r.exchanges if e not in prev.exchanges]
+            removed = [e for e in prev.exchanges if e not in r.exchanges]
+            change = ", ".join(plants + ([f"+{len(added)} exchanges"] if added else [])
+                               + ([f"-{len(removed)} exchanges"] if removed else [])) or "same network, other levels"
         t.add_row(str(r.point), _fmt_value(x, getattr(r, x), money), _fmt_value(y, getattr(r, y), money),
-                  f"{r.reuse_rate:.1%}", fmt(r.capex, money), _names(r.plants, 4), str(len(r.exchanges)))
+                  f"{r.reuse_rate:.1%}", fmt(r.capex, money), str(len(r.plants)), str(len(r.exchanges)), change)
+        prev = r
     console.print(t)
     Path(out).mkdir(parents=True, exist_ok=True)
     table = df.copy()
@@ -126,14 +137,22 @@ def print_alternatives(c, df) -> None:
         return
     t = Table(title=f"{c.name}: the {len(df)} best networks by {df.attrs['objective']} "
                     f"({df.attrs['solves']} solves, {df.attrs['seconds']:.2f} s)", title_justify="left")
-    for col in ("rank", "reuse", "reuse rate", "cost", "vs best", "capex", "plants built", "differs from the best"):
-        t.add_column(col, justify="left" if col in ("plants built", "differs from the best") else "right")
+    for col in ("rank", "reuse", "reuse rate", "cost", "vs best", "capex", "plants", "exchanges",
+                "differs from the best"):
+        t.add_column(col, justify="left" if col.startswith("differs") else "right",
+                     overflow="fold", no_wrap=col in ("cost", "vs best", "capex"),
+                     min_width=46 if col.startswith("differs") else None)
     best_cost = df.loc[0, "cost"]
     for r in df.itertuples():
         diff = [f"+{a}" for a in r.added] + [f"-{a}" for a in r.removed]
+        delta = r.cost - best_cost
         t.add_row(str(r.rank), fmt(r.reuse, "t/yr"), f"{r.reuse_rate:.1%}", fmt(r.cost, f"{money}/yr"),
-                  "" if r.rank == 1 else fmt(r.cost - best_cost, f"{money}/yr"), fmt(r.capex, money),
-                  _names(r.plants, 4), "(best)" if r.rank == 1 else _names(diff, 4))
+                  "" if r.rank == 1 else ("+" if delta >= 0 else "") + fmt(delta, f"{money}/yr"),
+                  fmt(r.capex, money), str(len(r.plants)), str(len(r.exchanges)),
+                  "(best)" if r.rank == 1 else "\n".join(diff[:8]) + (f"\n+{len(diff) - 8} more" if len(diff) > 8 else ""))
+    console.print(f"best network: plants {_names(df.loc[0, 'plants'], 12)}; "
+                  f"{len(df.loc[0, 'exchanges'])} by-product exchanges" if df.attrs.get("structure") != "all" else
+                  f"best network: plants {_names(df.loc[0, 'plants'], 12)}; {len(df.loc[0, 'exchanges'])} exchanges")
     console.print(t)
 
 
@@ -169,18 +188,20 @@ def explain(case: Path = typer.Argument(..., help="Case file (.yaml or .xlsx).")
     t = Table(title=f"{c.name}: regret by {df.attrs['objective']} (best {primary} "
                     f"{fmt(df.attrs['base'], unit)}; {df.attrs['solves']} solves, {df.attrs['seconds']:.2f} s)",
               title_justify="left")
-    for col in ("candidate", "chosen", "test", f"regret ({primary})", "cost change", "reason", "break-even"):
-        t.add_column(col, justify="right" if col.startswith(("regret", "cost", "break")) else "left",
-                     no_wrap=col == "candidate", overflow="fold")
+    for col in ("candidate", "chosen", "test", f"regret ({primary})", "cost change", "per unit", "reason",
+                "break-even"):
+        t.add_column(col, justify="right" if col.startswith(("regret", "cost", "per", "break")) else "left",
+                     no_wrap=col not in ("reason",), overflow="fold", min_width=30 if col == "reason" else None)
     for r in df.head(top).itertuples():
         regret = "infeasible" if math.isinf(r.regret) else ("-" if math.isnan(r.regret) else fmt(r.regret, unit))
         cost = "-" if math.isnan(r.cost_change) else fmt(r.cost_change, f"{money}/yr")
         if isinstance(r.break_even, float) and math.isfinite(r.break_even):
-            be_text = f"{r.break_even:,.1f} {r.break_even_unit}" if "capex" not in r.break_even_unit else \
+            be_text = f"{r.break_even:,.2f} {r.break_even_unit}" if "capex" not in r.break_even_unit else \
                 fmt(r.break_even, r.break_even_unit)
         else:
             be_text = r.break_even_unit or ""
-        t.add_row(r.candidate, "yes" if r.chosen else "no", r.test, regret, cost, r.reason, be_text)
+        per_unit = f"{r.cost_per_unit:,.2f} {money}/t" if math.isfinite(r.cost_per_unit) else ""
+        t.add_row(r.candidate, "yes" if r.chosen else "no", r.test, regret, cost, per_unit, r.reason, be_text)
     console.print(t)
     if len(df) > top:
         console.print(f"... {len(df) - top} more rows" + (" in the CSV" if out else "; use --out to write them all"))
