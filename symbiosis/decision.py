@@ -65,6 +65,11 @@ def _tol(v: float) -> float:
     return 1e-8 * max(1.0, abs(v))
 
 
+def _tiny(v: float) -> float:
+    """Differences of objective values below this are rounding, not economics."""
+    return 1e-10 * max(1.0, abs(v))
+
+
 def _better(a: float, b: float, sense: str) -> bool:
     """a strictly better than b beyond tolerance."""
     t = 1e-7 * max(1.0, abs(a), abs(b))
@@ -626,7 +631,7 @@ def _test(s: Session, name: str, objective: str, primary: str, sense: str, base:
     value = p.values[primary] if primary in p.values else p.info.objective
     row["objective"] = value
     regret = _worse_by(value, base_value, sense)
-    row["regret"] = regret if regret > 1e-7 * max(1.0, abs(base_value)) else 0.0  # solver noise is no regret
+    row["regret"] = regret if regret > 1e-10 * max(1.0, abs(base_value)) else 0.0  # solver noise is no regret
     row["reuse_change"] = p.values["reuse"] - base.values["reuse"]
     row["cost_change"] = p.values["cost"] - base.values["cost"]
     flow = _flow(s, g, p)
@@ -654,16 +659,22 @@ def _flow(s: Session, g: dict, p: Point) -> float:
 
 def _reason(s: Session, g: dict, chosen: bool, base: Point, p: Point, per_unit: float = math.nan) -> str:
     """Name what the test changes most, from the two networks' tables."""
-    money = s.case.units.get("money", "CNY")
     lost = base.values["reuse"] - p.values["reuse"]
     dc = p.values["cost"] - base.values["cost"]
     same_cost = abs(per_unit) < 0.01 if math.isfinite(per_unit) else abs(dc) <= _tol(base.values["cost"])
     if same_cost and abs(lost) <= _tol(base.values["reuse"]):
         return "indifferent: an equally good network"
-    if not chosen and lost > _tol(base.values["reuse"]):
-        return f"capacity: it displaces {lost:,.0f} t/yr of reuse elsewhere (the receiving slot or plant is full)"
-    if chosen and lost > _tol(base.values["reuse"]):
-        return f"without it {lost:,.0f} t/yr less by-product is reused"
+    cost = _cost_reason(s, g, base, p)
+    if lost > _tol(base.values["reuse"]):
+        head = (f"without it {lost:,.0f} t/yr less by-product is reused" if chosen else
+                f"capacity: it displaces {lost:,.0f} t/yr of reuse elsewhere (the receiving slot or plant is full)")
+        return head + (f"; {cost}" if dc > _tiny(base.values["cost"]) and cost != "price" else "")
+    return cost
+
+
+def _cost_reason(s: Session, g: dict, base: Point, p: Point) -> str:
+    """The cost component that grows most between the base network and the tested one."""
+    money = s.case.units.get("money", "CNY")
     diffs = []
     for kpi, word in COMPONENTS:
         d = p.result.kpi(kpi) - base.result.kpi(kpi)
@@ -777,7 +788,9 @@ def _break_even(s: Session, rows: list[dict], objective: str, base: Point, limit
     exch = [r for r in rejected if s.groups[r["candidate"]]["kind"] == "exchange" and not r["break_even_unit"]]
     unit_of = {id(r): f"{money}/{s.case.materials[s.groups[r['candidate']]['key'][3]].unit} subsidy" for r in exch}
     for r in exch:
-        if r["cost_change"] <= _tol(base.values["cost"]) or r["cost_per_unit"] < 0.005:
+        free = r["cost_per_unit"] < 0.005 if math.isfinite(r["cost_per_unit"]) else \
+            r["cost_change"] <= _tiny(base.values["cost"])
+        if free:
             r["break_even"], r["break_even_unit"] = 0.0, unit_of[id(r)]  # it pays its way already
     exch = sorted((r for r in exch if not r["break_even_unit"]),
                   key=lambda r: (r["regret"], r["cost_per_unit"] if math.isfinite(r["cost_per_unit"]) else math.inf))
@@ -811,7 +824,7 @@ def _bisect(s: Session, g: dict, base_cost: float, cost_change: float, flow: flo
     found by doubling."""
     i = g["index"]
     var = g["vars"][0]
-    if cost_change <= _tol(base_cost):
+    if cost_change <= _tiny(base_cost):
         return 0.0
     cap = s.pm.x_ub[i]
     if not cap > 0:
@@ -825,7 +838,7 @@ def _bisect(s: Session, g: dict, base_cost: float, cost_change: float, flow: flo
             info = s.pm.run(s.opts, explain=False)
         except (InfeasibleError, SolverError):
             return None
-        return info.objective < base_cost - _tol(base_cost)
+        return info.objective < base_cost - _tiny(base_cost)
 
     try:
         lo = cost_change / cap

@@ -140,7 +140,7 @@ def print_alternatives(c, df) -> None:
     for col in ("rank", "reuse", "reuse rate", "cost", "vs best", "capex", "plants", "exchanges",
                 "differs from the best"):
         t.add_column(col, justify="left" if col.startswith("differs") else "right",
-                     overflow="fold", no_wrap=col in ("cost", "vs best", "capex"),
+                     overflow="fold", no_wrap=not col.startswith("differs"),
                      min_width=46 if col.startswith("differs") else None)
     best_cost = df.loc[0, "cost"]
     for r in df.itertuples():
@@ -188,20 +188,19 @@ def explain(case: Path = typer.Argument(..., help="Case file (.yaml or .xlsx).")
     t = Table(title=f"{c.name}: regret by {df.attrs['objective']} (best {primary} "
                     f"{fmt(df.attrs['base'], unit)}; {df.attrs['solves']} solves, {df.attrs['seconds']:.2f} s)",
               title_justify="left")
-    for col in ("candidate", "chosen", "test", f"regret ({primary})", "cost change", "per unit", "reason",
-                "break-even"):
+    for col in ("candidate", "test", f"regret ({primary})", "cost change", "per unit", "break-even", "reason"):
         t.add_column(col, justify="right" if col.startswith(("regret", "cost", "per", "break")) else "left",
-                     no_wrap=col not in ("reason",), overflow="fold", min_width=30 if col == "reason" else None)
+                     no_wrap=col != "reason", overflow="fold", min_width=24 if col == "reason" else None)
     for r in df.head(top).itertuples():
         regret = "infeasible" if math.isinf(r.regret) else ("-" if math.isnan(r.regret) else fmt(r.regret, unit))
         cost = "-" if math.isnan(r.cost_change) else fmt(r.cost_change, f"{money}/yr")
         if isinstance(r.break_even, float) and math.isfinite(r.break_even):
-            be_text = f"{r.break_even:,.2f} {r.break_even_unit}" if "capex" not in r.break_even_unit else \
-                fmt(r.break_even, r.break_even_unit)
+            be_text = (f"{r.break_even:,.2f} {r.break_even_unit}" if "capex" not in r.break_even_unit else
+                       fmt(r.break_even, r.break_even_unit.split(" ")[0]) + " capex").replace(" subsidy", "")
         else:
             be_text = r.break_even_unit or ""
         per_unit = f"{r.cost_per_unit:,.2f} {money}/t" if math.isfinite(r.cost_per_unit) else ""
-        t.add_row(r.candidate, "yes" if r.chosen else "no", r.test, regret, cost, per_unit, r.reason, be_text)
+        t.add_row(r.candidate, r.test, regret, cost, per_unit, be_text, r.reason)
     console.print(t)
     if len(df) > top:
         console.print(f"... {len(df) - top} more rows" + (" in the CSV" if out else "; use --out to write them all"))
