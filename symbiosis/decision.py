@@ -692,7 +692,8 @@ def _cost_reason(s: Session, g: dict, base: Point, p: Point) -> str:
     if word == "distance" and g["kind"] == "exchange":
         x = s.pm.exchanges[g["index"]]
         extra = f" ({x.distance:,.1f} km at {x.transport_cost:g} {money}/unit/km)"
-    return f"{word}: +{d:,.0f} {money}/yr {detail}{extra}"
+    amount = f"{d:,.0f}" if d >= 100 else f"{d:,.2f}"
+    return f"{word}: +{amount} {money}/yr {detail}{extra}"
 
 
 def _infeasible_reason(s: Session, g: dict, chosen: bool) -> str:
@@ -799,7 +800,8 @@ def _break_even(s: Session, rows: list[dict], objective: str, base: Point, limit
     base_cost = base.values["cost"]
     try:
         if lexi:
-            best = base.values[first]
+            # the same bound as the base solve's second stage: from its first stage's value
+            best = base.info.stages[0]["value"] if base.info.stages else base.values[first]
             s.pm.set_bound(first, best - _tol(best) if SENSE[first] == "max" else best + _tol(best))
         for r in exch:
             g = s.groups[r["candidate"]]

@@ -477,3 +477,13 @@ def test_cli_commands(write_case, tmp_path):
     assert res.exit_code == 3
     res = runner.invoke(app, ["explain", str(path), "--limit", "bogus=3"])
     assert res.exit_code == 2
+    # the hook `symbiosis solve --alternatives K` calls
+    from symbiosis.commands import decision_cmds
+    from rich.console import Console
+    decision_cmds.console = Console(record=True, width=200)
+    try:
+        decision_cmds.solve_alternatives(symbiosis.load_case(path), 2, "cost")
+        assert "the 2 best networks by cost" in decision_cmds.console.export_text()
+    finally:
+        from symbiosis.cli import console
+        decision_cmds.console = console

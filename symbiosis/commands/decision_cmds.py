@@ -36,6 +36,11 @@ def _names(items, n: int = 6) -> str:
     return ", ".join(items[:n]) + more
 
 
+def _clean(v: float, below: float) -> float:
+    """0 for what rounds to zero (no "-0.0" in tables)."""
+    return 0.0 if abs(v) < below else v
+
+
 def _money(case) -> str:
     return case.units.get("money", "CNY")
 
@@ -128,6 +133,13 @@ def _alternatives(c, k, objective, limits, time_limit=None, mip_gap=None, thread
         fail(CaseError([Problem("--objective", "", str(exc))]))
 
 
+def solve_alternatives(c, k: int, objective: str | None = None, limits: dict | None = None, **solver) -> None:
+    """Find and print the ``k`` best networks of case ``c``: what ``symbiosis solve CASE
+    --alternatives K`` calls after its own result (``solver``: time_limit, mip_gap, threads)."""
+    print_alternatives(c, _alternatives(c, k, objective, limits or {}, solver.get("time_limit"),
+                                        solver.get("mip_gap"), solver.get("threads")))
+
+
 def print_alternatives(c, df) -> None:
     """Print the table of :func:`symbiosis.decision.alternatives` (also what
     ``symbiosis solve --alternatives K`` prints)."""
@@ -192,14 +204,15 @@ def explain(case: Path = typer.Argument(..., help="Case file (.yaml or .xlsx).")
         t.add_column(col, justify="right" if col.startswith(("regret", "cost", "per", "break")) else "left",
                      no_wrap=col != "reason", overflow="fold", min_width=24 if col == "reason" else None)
     for r in df.head(top).itertuples():
-        regret = "infeasible" if math.isinf(r.regret) else ("-" if math.isnan(r.regret) else fmt(r.regret, unit))
-        cost = "-" if math.isnan(r.cost_change) else fmt(r.cost_change, f"{money}/yr")
+        regret = "-" if r.test in ("not a candidate", "fixed") or math.isnan(r.regret) else (
+            "infeasible" if math.isinf(r.regret) else fmt(r.regret, unit))
+        cost = "-" if math.isnan(r.cost_change) else fmt(_clean(r.cost_change, 0.05), f"{money}/yr")
         if isinstance(r.break_even, float) and math.isfinite(r.break_even):
             be_text = (f"{r.break_even:,.2f} {r.break_even_unit}" if "capex" not in r.break_even_unit else
                        fmt(r.break_even, r.break_even_unit.split(" ")[0]) + " capex").replace(" subsidy", "")
         else:
             be_text = r.break_even_unit or ""
-        per_unit = f"{r.cost_per_unit:,.2f} {money}/t" if math.isfinite(r.cost_per_unit) else ""
+        per_unit = f"{_clean(r.cost_per_unit, 0.005):,.2f} {money}/t" if math.isfinite(r.cost_per_unit) else ""
         t.add_row(r.candidate, r.test, regret, cost, per_unit, be_text, r.reason)
     console.print(t)
     if len(df) > top:
