@@ -17,7 +17,8 @@ binary. An exchange that costs nothing
 could be "open" with zero flow, which would make two binary patterns of one network; so
 these functions first tie every free binary to use
 (:meth:`~symbiosis.model.ParkModel.tie_binaries_to_use`: an open exchange carries at least
-0.01 unit per period, a built plant runs at least 0.01 unit of activity). One binary
+0.01 % of the most it can carry and at least 0.01 unit per period; a built plant runs at
+least as much of its capacity). One binary
 pattern is then one network, and the integer cuts of :func:`alternatives` exclude
 networks, not synonyms of them. Binaries the case fixes (forced, forbidden, an exchange
 that can carry nothing) are not part of the structure.

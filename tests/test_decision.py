@@ -333,6 +333,21 @@ def test_capex_budget_binds(variant):
     assert r.plants.set_index("plant").loc["slag_cement", "capacity"] in (0.0, 300_000.0)
 
 
+def test_co2_cap_binds(variant):
+    # the most-reuse park emits more (the cement kiln): cap it below that
+    top = symbiosis.optimize(variant, "reuse-then-cost", mip_gap=EXACT)
+    cap = top.kpi("co2") - 50_000
+    nets = enumerate_networks(variant, ("reuse-then-cost",), limits={"co2": cap})
+    want = best(nets, "reuse-then-cost")
+    s = Session(variant, limits={"co2": cap})
+    s.solve("reuse-then-cost")
+    assert s.value("co2") <= cap + 1e-3 and s.value("reuse") < top.kpi("byproducts_reused")
+    assert close(s.value("reuse"), want["reuse"]) and close(s.value("cost"), want["cost"])
+    r = symbiosis.optimize(variant, "reuse-then-cost", limits={"co2": cap}, mip_gap=EXACT)
+    assert_sound(variant, r)
+    assert r.kpi("co2") <= cap + 1e-3
+
+
 def test_limits_from_the_case_file_bind(write_case):
     d = variant_dict()
     d["limits"] = {"co2": "2.02 Mt/yr", "material_reuse_rate": {"fly_ash": "90 %"}, "new_plants": 2,
@@ -411,6 +426,12 @@ def test_sizes_closing_and_load_ranges(closing):
     for row, n in zip(alts.itertuples(), ranked_nets):
         assert close(row.cost, n.values["cost"]["cost"])
         assert_sound(closing, row.result)
+    # why not keep the old unit open? forcing it open costs its losses
+    table = symbiosis.explain(closing, plant="old_power", objective="cost", mip_gap=EXACT)
+    row = table.iloc[0]
+    assert row["kind"] == "existing plant" and row["test"] == "forced in" and row["regret"] > 0
+    assert close(row["regret"], min(n.values["cost"]["cost"] for n in nets if ("open", "old_power") in n.pattern)
+                 - best(nets, "cost")["cost"], abs_=1.0)
     # the big cement size is chosen when reuse comes first
     r = symbiosis.optimize(closing, "reuse-then-cost", mip_gap=EXACT)
     assert r.plants.set_index("plant").loc["slag_cement", "capacity"] == 600_000.0
