@@ -111,6 +111,7 @@ class Session:
         self.case = case
         self.pm = model if model is not None else ParkModel(case)
         self.pm.tie_binaries_to_use()
+        self._warm_start = self.pm.warm_start
         self.pm.warm_start = False  # see ParkModel.to_highs: a start could be returned as optimal
         self.pm.clear_bounds()
         self.limits = {**case.limits, **(limits or {})}
@@ -208,6 +209,8 @@ class Session:
         return Point(values, self.pattern(), make_result(self.case, self.pm.exchanges, sol), info)
 
     def restore(self):
+        """Leave the model as the session found it, but for the use-tied binaries."""
+        self.pm.warm_start = self._warm_start
         self.pm.clear_cuts()
         self.pm.clear_require()
         self.pm.clear_bounds()
