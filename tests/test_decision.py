@@ -23,7 +23,7 @@ from symbiosis.decision import Session, parse_exchange
 from symbiosis.errors import CaseError, InfeasibleError
 from symbiosis.io import case_from_dict, shipped_cases_dir
 
-from enumerate_helper import SENSE, enumerate_networks, ranked
+from enumerate_helper import enumerate_networks, ranked
 
 EXACT = 1e-9  # MIP gap for comparisons with the enumeration
 
