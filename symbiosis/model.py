@@ -362,7 +362,7 @@ class ParkModel:
             first = self.run(opts)
             tol = opts.reuse_tolerance if opts.reuse_tolerance is not None else self.case.settings.reuse_tolerance
             best = first.objective
-            floor = best * (1 - tol) - 1e-6 * max(1.0, abs(best))
+            floor = best * (1 - tol) - 1e-8 * max(1.0, abs(best))
             self.set_reuse_floor(floor)
             self.set_objective("cost")
             info = self.run(opts)
@@ -412,7 +412,8 @@ class ParkModel:
                 m.limits.add(self.kpi["reuse"] * 1e-3 >= val * 1e-3)
             elif key == "min_reuse_rate":
                 gen = self.byproduct_generated_expr()
-                m.limits.add(self.kpi["reuse"] * 1e-3 >= val * gen * 1e-3)
+                k = 1e-3 / max(min(val, 1.0), 1e-6)  # as below: no coefficient HiGHS would drop
+                m.limits.add(k * self.kpi["reuse"] >= k * val * gen)
             elif key.startswith("min_reuse_rate:"):
                 mn = key.split(":", 1)[1]
                 if mn not in self.case.materials:
@@ -562,6 +563,60 @@ class ParkModel:
             disposal=vals(m.d) if self.disp else {}, info=info)
         self.timings["extract"] = time.perf_counter() - t0
         return sol
+
+
+def _explain_limits(pm: ParkModel, limits: dict) -> list[str]:
+    """The park runs without its limits: find which limits are out of reach alone (by the
+    best value the park can reach for each) or only together."""
+    m = pm.m
+    for var in (*m.excess.values(), *m.short.values(), *m.under.values(), *m.unmet.values()):
+        var.fix(0)
+    money = pm.case.units.get("money", "CNY")
+    units = {"capex": money, "cost": f"{money}/yr", "co2": "t/yr", "disposal": "t/yr", "min_reuse": "t/yr",
+             "new_plants": "plants"}
+    reasons = []
+    for key, val in limits.items():
+        if val is None:
+            continue
+        pm.set_limits({})
+        if m.find_component("objective") is not None:
+            m.del_component("objective")
+        if key in ("capex", "co2", "disposal", "cost"):
+            expr, sense = pm.kpi[key], pyo.minimize
+        elif key == "new_plants":
+            expr, sense = sum(m.y[p, k] for p, k in pm.sizes), pyo.minimize
+        elif key == "min_reuse":
+            expr, sense = pm.kpi["reuse"], pyo.maximize
+        else:  # a reuse-rate floor: the best of reused - rate x generated
+            pm.set_limits({key: val})
+            try:
+                pm.m.objective = pyo.Objective(expr=0)
+                pm._objective_name = "limit"
+                pm.run(Options(time_limit=60), explain=False)
+                continue
+            except (InfeasibleError, SolverError):
+                what = key.split(":", 1)[1] if ":" in key else "by-products overall"
+                reasons.append(f"the limit {key} = {val:g} cannot be met: no network reuses {val:.0%} of "
+                               f"{what}; lower the floor or add plants that can take it")
+                continue
+        scale = SCALE.get(key, 1e-3) if key not in ("new_plants", "capex") else (1.0 if key == "new_plants" else 1e-6)
+        m.objective = pyo.Objective(expr=scale * expr, sense=sense)
+        pm._objective_name = "limit"
+        try:
+            pm.run(Options(time_limit=60), explain=False)
+        except (InfeasibleError, SolverError):
+            continue
+        best = pyo.value(expr)
+        out_of_reach = best < val - 1e-6 * max(1.0, abs(val)) if sense == pyo.maximize else \
+            best > val + 1e-6 * max(1.0, abs(val))
+        if out_of_reach:
+            word = "at most" if sense == pyo.maximize else "at least"
+            reasons.append(f"the limit {key} = {val:,.0f} {units.get(key, '')} cannot be met: the park can reach "
+                           f"{word} {best:,.0f} {units.get(key, '')}")
+    if not reasons:
+        reasons.append("the limits " + ", ".join(f"{k} = {v:g}" for k, v in limits.items() if v is not None)
+                       + " can each be met alone but not together; relax one of them")
+    return reasons
 
 
 def _new_highs():
@@ -816,25 +871,30 @@ def add_limits(pm: ParkModel):
 
 # ====================================================================== infeasibility
 def explain_infeasible(source: ParkModel) -> list[str]:
-    """Name, in the park's words, why it cannot run: solve an elastic copy of the model
-    (same structure fixed, same limits) in which every balance, stated output and demand
-    may be missed at a penalty, and report each one that is missed."""
-    case, exchanges, limits = source.case, source.exchanges, source._active_limits
+    """Name, in the park's words, why it cannot run.
+
+    First an elastic copy of the model (same structure fixed, no limits), in which every
+    balance, stated output and demand may be missed at a penalty: each one missed is a
+    reason (which plant lacks which material, which by-product has nowhere to go). If the
+    park runs without its limits, the limits are the cause: each is checked against the
+    best the park can reach for it, and the report names the ones out of reach, with
+    that best value, or says that they only fail together.
+    """
+    case, exchanges, limits = source.case, source.exchanges, dict(source._active_limits or {})
     pm = ParkModel(case, exchanges, elastic=True)
     fixed = {k: v.value for k, v in source.binaries().items() if v.fixed}
     for k, var in pm.binaries().items():
         if k in fixed:
             var.fix(fixed[k])
-    pm.set_limits(limits or {})
     pm.m.objective = pyo.Objective(expr=pm.m.e_slack, sense=pyo.minimize)
     pm._objective_name = "slack"
-    reasons: list[str] = []
     try:
-        pm.run(Options(time_limit=60))
+        pm.run(Options(time_limit=60), explain=False)
     except (InfeasibleError, SolverError):
-        if limits:
-            return [f"the limits {limits} cannot all be met together, even by the best network"]
         return ["the park cannot run as stated, and no single plant or material could be named"]
+    if (pm.m.e_slack() or 0.0) <= 1e-6 and limits:
+        return _explain_limits(pm, limits)
+    reasons: list[str] = []
     m = pm.m
     mats = case.materials
 
@@ -883,9 +943,6 @@ def explain_infeasible(source: ParkModel) -> list[str]:
             mat = mats[mn]
             reasons.append(f"the park must sell {amount(mat.min_sale, mat.unit)} of {mn!r} but falls short by "
                            f"{amount(v, mat.unit)}.")
-    if not reasons and limits:
-        reasons.append(f"the limits {', '.join(f'{k}={v:g}' for k, v in limits.items())} cannot be met together; "
-                       "relax one of them")
     if not reasons:
         reasons.append("a forced plant or exchange cannot be used as stated; check 'force' entries")
     return reasons

@@ -475,11 +475,16 @@ def test_distance_table_and_transport_modes():
 
 
 # ------------------------------------------------------------------ CLI
-def test_cli_commands(write_case, tmp_path):
+def test_cli_commands(write_case, tmp_path, monkeypatch):
+    from rich.console import Console
     from typer.testing import CliRunner
 
     from symbiosis.cli import _load_command_modules, app
+    from symbiosis.commands import decision_cmds
     _load_command_modules()
+    # tables fold to the console's width; a wide console keeps names on one line whatever
+    # width the test process started with
+    monkeypatch.setattr(decision_cmds, "console", Console(width=200))
     path = write_case(variant_dict(), "variant.yaml")
     runner = CliRunner(env={"COLUMNS": "200"})
     out = tmp_path / "front"

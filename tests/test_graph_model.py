@@ -167,3 +167,16 @@ def test_solve_cli_writes_every_view_and_compares_to_the_status_quo(tmp_path):
         assert f"{phase} " in res.output
     names = {p.name for p in out.iterdir()}
     assert {"network.html", "report.html", "sankey.html", "results.xlsx", "summary.json", "plants.csv"} <= names
+
+
+def test_limits_out_of_reach_are_named_with_the_best_reachable(tutorial):
+    with pytest.raises(InfeasibleError) as info:
+        symbiosis.optimize(tutorial, limits={"min_reuse": 500_000})
+    assert "the limit min_reuse = 500,000 t/yr cannot be met: the park can reach at most 427,200 t/yr" in str(info.value)
+    with pytest.raises(InfeasibleError) as info:
+        symbiosis.optimize(tutorial, limits={"min_reuse_rate:fly_ash": 0.9})
+    assert "min_reuse_rate:fly_ash = 0.9 cannot be met" in str(info.value)
+    with pytest.raises(InfeasibleError) as info:
+        symbiosis.optimize(tutorial, limits={"co2": 1.0e6})
+    # least CO2: no cement plant; power 2,000,000 MWh x 0.81 + carbide 300,000 t x 0.69
+    assert "the limit co2 = 1,000,000 t/yr cannot be met: the park can reach at least 1,827,000 t/yr" in str(info.value)
