@@ -183,9 +183,8 @@ def solve(case: Path = typer.Argument(..., help="Case file (.yaml or .xlsx)."),
                       f"{result.kpi('reuse_rate'):.1%} ({fmt(gained, 't/yr')} more reused), annualised cost "
                       f"{fmt(reference.kpi('annualised_cost'), 'CNY/yr')} -> {fmt(result.kpi('annualised_cost'), 'CNY/yr')}")
     if alternatives:
-        from symbiosis.commands.decision_cmds import _alternatives, print_alternatives
-        print_alternatives(c, _alternatives(c, alternatives, objective, None, time_limit=time_limit,
-                                            mip_gap=mip_gap, threads=threads))
+        from symbiosis.commands.decision_cmds import solve_alternatives
+        solve_alternatives(c, alternatives, objective, time_limit=time_limit, mip_gap=mip_gap, threads=threads)
     t0 = time.perf_counter()
 
     try:
