@@ -144,6 +144,8 @@ def solve(case: Path = typer.Argument(..., help="Case file (.yaml or .xlsx)."),
           mip_gap: Optional[float] = typer.Option(None, help="Relative MIP gap."),
           threads: Optional[int] = typer.Option(None, help="Solver threads."),
           check: bool = typer.Option(True, help="Run the independent balance checker on the solution."),
+          limit: Optional[list[str]] = typer.Option(None, "--limit", help="KEY=VALUE (repeat): capex, new_plants, "
+                                                    "co2, disposal, cost, min_reuse, min_reuse_rate[:material]."),
           baseline: bool = typer.Option(True, help="Also solve the status quo, for the report's comparison."),
           alternatives: int = typer.Option(0, "--alternatives", "-k", help="Also list the K best structurally "
                                            "different networks."),
@@ -157,10 +159,17 @@ def solve(case: Path = typer.Argument(..., help="Case file (.yaml or .xlsx)."),
     t0 = time.perf_counter()
     c = load(case, scenario)
     t_load = time.perf_counter() - t0
+    limits = None
+    if limit:
+        from symbiosis.decision import parse_limits
+        try:
+            limits = parse_limits(c, limit)
+        except ValueError as exc:
+            fail(CaseError([Problem("--limit", "", str(exc))]))
     try:
         pm = ParkModel(c)
         result = optimize(c, objective, time_limit=time_limit, mip_gap=mip_gap, threads=threads,
-                          status_quo=status_quo, model=pm)
+                          status_quo=status_quo, model=pm, limits=limits)
         reference = None
         if baseline and not status_quo and not c.settings.status_quo:
             t1 = time.perf_counter()
