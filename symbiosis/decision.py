@@ -409,6 +409,20 @@ def _non_dominated(found: list[Point], x: str, y: str) -> list[Point]:
 def pareto_html(df: pd.DataFrame, path: str | Path) -> Path:
     """Write the front as an interactive plotly chart (one self-contained HTML file that
     opens offline); hovering a point lists its network."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    pareto_figure(df).write_html(str(path), include_plotlyjs=True, full_html=True)
+    return path
+
+
+def pareto_png(df: pd.DataFrame, path: str | Path) -> Path:
+    """Write the front as a PNG image (see :func:`symbiosis.views.images.write_png`)."""
+    from symbiosis.views.images import write_png
+    return write_png(pareto_figure(df), path, width=1200, height=700)
+
+
+def pareto_figure(df: pd.DataFrame):
+    """The front as a plotly figure whose hover text lists each point's network."""
     import plotly.graph_objects as go
     x, y = df.attrs.get("x", "cost"), df.attrs.get("y", "reuse")
     money = df.attrs.get("money", "CNY")
@@ -431,10 +445,7 @@ def pareto_html(df: pd.DataFrame, path: str | Path) -> Path:
     fig.update_layout(title=f"{df.attrs.get('case', '')}: Pareto front of {x} and {y}",
                       xaxis_title=axis(x), yaxis_title=axis(y), template="plotly_white",
                       hoverlabel={"align": "left"})
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fig.write_html(str(path), include_plotlyjs=True, full_html=True)
-    return path
+    return fig
 
 
 # ============================================================================ k best

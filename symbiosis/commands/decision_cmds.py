@@ -12,7 +12,7 @@ from typing import List, Optional
 import typer
 from rich.table import Table
 
-from symbiosis.cli import app, console, fail, fmt, load
+from symbiosis.cli import app, console, err_console, fail, fmt, load
 from symbiosis.errors import CaseError, InfeasibleError, Problem, SolverError
 
 LIMIT_HELP = ("A limit KEY=VALUE, repeatable: capex=5e8, new_plants=2, co2='1.8 Mt/yr', disposal=1e5, "
@@ -59,7 +59,8 @@ def pareto(case: Path = typer.Argument(..., help="Case file (.yaml or .xlsx)."),
            scenario: Optional[str] = typer.Option(None, help="One of the case's scenarios."),
            time_limit: Optional[float] = typer.Option(None, help="Seconds per solve."),
            mip_gap: Optional[float] = typer.Option(None, help="Relative MIP gap."),
-           threads: Optional[int] = typer.Option(None, help="Solver threads.")):
+           threads: Optional[int] = typer.Option(None, help="Solver threads."),
+           png: bool = typer.Option(False, "--png", help="Also write pareto.png (needs chromium).")):
     """Pareto front of two objectives by the epsilon-constraint method, with each point's network."""
     from symbiosis.decision import pareto as run_pareto
     c = load(case, scenario)
@@ -96,6 +97,14 @@ def pareto(case: Path = typer.Argument(..., help="Case file (.yaml or .xlsx)."),
         table[col] = table[col].map("; ".join)
     table.to_csv(Path(out) / "pareto.csv", index=False)
     console.print(f"wrote {out}/pareto.csv and {out}/pareto.html (hover a point for its network)")
+    if png:
+        from symbiosis.decision import pareto_png
+        try:
+            pareto_png(df, Path(out) / "pareto.png")
+        except RuntimeError as exc:
+            err_console.print(f"error: {exc}", markup=False)
+            raise typer.Exit(5)
+        console.print(f"wrote {out}/pareto.png")
 
 
 @app.command()

@@ -209,24 +209,6 @@ def sankey_png(result, path, status_quo=None, *, material: str | None = None, pl
     ------
     RuntimeError : with a plain message when no browser is available for kaleido.
     """
-    import os
-    import shutil
+    from symbiosis.views.images import write_png
     fig = sankey_figure(result, status_quo, material=material, plant=plant, height=height)
-    if not os.environ.get("BROWSER_PATH"):
-        for cand in ("/usr/bin/chromium", "/usr/bin/chromium-browser", "/usr/bin/google-chrome"):
-            if Path(cand).exists():
-                os.environ["BROWSER_PATH"] = cand
-                break
-        else:
-            found = shutil.which("chromium") or shutil.which("google-chrome")
-            if found:
-                os.environ["BROWSER_PATH"] = found
-    out = Path(path)
-    try:
-        fig.write_image(out, format="png", width=width, height=height, scale=1)
-    except Exception as exc:  # kaleido's errors are long tracebacks about a browser
-        raise RuntimeError(
-            "cannot write PNG: plotly's image export (kaleido) needs Chrome or Chromium; install one "
-            "(e.g. `apt-get install chromium`) or set BROWSER_PATH to its binary "
-            f"({type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''})") from None
-    return out
+    return write_png(fig, path, width=width, height=height)
