@@ -57,6 +57,56 @@ def plant_distance(case: Case, a: str, b: str) -> float | None:
     return great_circle_km(pa, pb) * case.settings.detour_factor
 
 
+def _in_reach(case: Case, sources: list[str], targets: list[str], limit: float | None,
+              named: set[tuple[str, str]] = frozenset()):
+    """For each source, the targets worth measuring: those in its own or a neighbouring
+    cell of a grid at least ``limit`` wide, plus targets without coordinates, pairs of
+    the distance table and pairs the case names (``named``). Keeps candidate generation near linear in the number of plants
+    where a distance limit applies (None: measure every pair).
+
+    The grid is an equirectangular projection scaled by the cosine of the highest
+    latitude, which never overstates a distance, so no pair within reach is missed.
+    """
+    if limit is None or len(sources) * len(targets) < 400:
+        return None
+    plants = case.plants
+    located = [p for p in set(sources) | set(targets) if plants[p].location is not None]
+    if not located:
+        return None
+    import math
+    lat_max = max(abs(plants[p].location[1]) for p in located)
+    kx = math.radians(1) * 6371.0088 * max(math.cos(math.radians(min(lat_max, 89.0))), 1e-6)
+    ky = math.radians(1) * 6371.0088
+    cell = 1.05 * limit / max(case.settings.detour_factor, 1e-9) + 1e-9
+
+    def key(p):
+        lon, lat = plants[p].location
+        return (math.floor(lon * kx / cell), math.floor(lat * ky / cell))
+
+    grid: dict[tuple, list[str]] = defaultdict(list)
+    anywhere = []
+    for j in targets:
+        if plants[j].location is None:
+            anywhere.append(j)
+        else:
+            grid[key(j)].append(j)
+    tabled = defaultdict(set)
+    for (a, b) in (*case.distances, *named):
+        tabled[a].add(b)
+    out = {}
+    for i in sources:
+        if plants[i].location is None:
+            out[i] = set(targets)
+            continue
+        cx, cy = key(i)
+        near = set(anywhere) | tabled.get(i, set())
+        for dx in (-1, 0, 1):
+            for dy in (-1, 0, 1):
+                near.update(grid.get((cx + dx, cy + dy), ()))
+        out[i] = near
+    return out
+
+
 def mode_cost(case: Case, mode: str) -> float:
     """Cost per t/km of a transport mode (``truck`` defaults to settings.transport_cost)."""
     modes = case.settings.transport_modes
@@ -121,9 +171,15 @@ def candidate_exchanges(case: Case) -> list[Exchange]:
 
     if s.generate_candidates:
         for m in sorted(producers):
+            mat = case.materials[m]
+            limit = mat.max_distance if mat.max_distance is not None else s.max_distance
+            takers = consumers.get(m, [])
+            reach = _in_reach(case, producers[m], takers, limit,
+                              {(a, b) for (a, b, m2) in rules if m2 == m})
             for i in producers[m]:
-                for j in consumers.get(m, ()):
-                    if i != j:
+                near = reach.get(i) if reach is not None else None
+                for j in takers:
+                    if i != j and (near is None or j in near):
                         x = make(i, j, m, rules.get((i, j, m)))
                         if x is not None:
                             out[x.key] = x

@@ -180,3 +180,21 @@ def test_limits_out_of_reach_are_named_with_the_best_reachable(tutorial):
         symbiosis.optimize(tutorial, limits={"co2": 1.0e6})
     # least CO2: no cement plant; power 2,000,000 MWh x 0.81 + carbide 300,000 t x 0.69
     assert "the limit co2 = 1,000,000 t/yr cannot be met: the park can reach at least 1,827,000 t/yr" in str(info.value)
+
+
+@pytest.mark.parametrize("seed,limit", [(1, "20 km"), (2, "60 km"), (3, "150 km"), (4, "5 km")])
+def test_grid_search_finds_exactly_the_pairs_in_reach(seed, limit, monkeypatch):
+    import sys
+    from pathlib import Path
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "benchmarks"))
+    from synthetic import synthetic_park
+
+    from symbiosis import graph
+    data = synthetic_park(30, seed=seed, spread_deg=3.0)
+    data["settings"]["max_distance"] = limit
+    data["materials"]["electricity"].pop("max_distance")
+    case = make(data)
+    fast = [x.key for x in graph.candidate_exchanges(case)]
+    monkeypatch.setattr(graph, "_in_reach", lambda *a: None)
+    every_pair = [x.key for x in graph.candidate_exchanges(case)]
+    assert fast == every_pair and len(fast) > 0
