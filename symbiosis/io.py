@@ -264,8 +264,70 @@ def case_from_dict(data: Any, file: str = "<case>", base_dir: Path | None = None
     try:
         spec = schema.CaseSpec.model_validate(data)
     except ValidationError as exc:
-        raise CaseError(problems_from_validation(exc, file, schema.CaseSpec)) from None
+        problems = problems_from_validation(exc, file, schema.CaseSpec)
+        problems += _problems_beyond(data, exc, file, base_dir, scenario)
+        raise CaseError(problems) from None
     return _Resolver(spec, file, base_dir or Path("."), scenario).resolve()
+
+
+_SECTIONS = ("materials", "processes", "plants", "exchanges", "distances")
+
+
+def _delete_at(data, loc) -> bool:
+    cur = data
+    for part in loc[:-1]:
+        try:
+            cur = cur[part]
+        except (KeyError, IndexError, TypeError):
+            return False
+    if isinstance(cur, dict) and loc[-1] in cur:
+        del cur[loc[-1]]
+        return True
+    return False
+
+
+def _problems_beyond(data: dict, exc: ValidationError, file: str, base_dir, scenario) -> list[Problem]:
+    """The problems the checks after the schema would also find, so that one run of
+    ``validate`` lists them all: drop the entries the schema refused, check the rest,
+    and keep the problems that do not merely follow from a dropped entry."""
+    pruned = copy.deepcopy(data)
+    dropped: set[str] = set()
+    cut: dict[str, set] = {}
+    for err in exc.errors(include_url=False):
+        loc = err["loc"]
+        if err["type"] == "extra_forbidden" and _delete_at(pruned, loc):
+            continue  # an unknown field: drop just the field, check the rest of its entry
+        if len(loc) >= 2 and loc[0] in _SECTIONS and isinstance(pruned.get(loc[0]), (dict, list)):
+            cut.setdefault(loc[0], set()).add(loc[1])
+        elif len(loc) >= 1 and loc[0] in ("settings", "units", "limits", "library", "description", "scenarios"):
+            cut.setdefault("", set()).add(loc[0])
+        else:
+            return []  # the case's frame itself is broken: nothing more can be checked
+    for section, keys in cut.items():
+        if section == "":
+            for k in keys:
+                pruned.pop(k, None)
+            continue
+        container = pruned[section]
+        if isinstance(container, list):
+            pruned[section] = [v for i, v in enumerate(container) if i not in keys]
+        else:
+            for k in keys:
+                container.pop(k, None)
+                dropped.add(str(k))
+    try:
+        spec = schema.CaseSpec.model_validate(pruned)
+        _Resolver(spec, file, base_dir or Path("."), scenario).resolve()
+    except (ValidationError, CaseError) as more:
+        if isinstance(more, ValidationError):
+            return []
+        moved = {sec for sec, keys in cut.items() if isinstance(data.get(sec), list)}  # indices shifted
+        return [p for p in more.problems
+                if not any(f"'{name}'" in p.message for name in dropped)
+                and not any(p.entry.startswith(f"{sec}[") for sec in moved)]
+    except Exception:
+        return []
+    return []
 
 
 class _Resolver:
