@@ -153,6 +153,7 @@ class Settings:
     life: float = 20.0
     generate_candidates: bool = True
     objective: str = "reuse-then-cost"
+    reuse_basis: str = "net"
     reuse_tolerance: float = 0.0
     carbon_price: float = 0.0
     transport_modes: dict = field(default_factory=dict)  # mode -> money per t per km

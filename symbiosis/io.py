@@ -587,7 +587,7 @@ class _Resolver:
             detour_factor=s.detour_factor, discount_rate=s.discount_rate,
             life=self.q(s.life, "yr", f"{e}.life", positive=True, default=20.0),
             generate_candidates=s.generate_candidates, objective=s.objective,
-            reuse_tolerance=s.reuse_tolerance,
+            reuse_basis=s.reuse_basis, reuse_tolerance=s.reuse_tolerance,
             carbon_price=self.q(s.carbon_price, f"{self.money}/t", f"{e}.carbon_price", default=0.0),
             transport_modes={k: self.q(v, f"{self.money}/t/{self.dist}", f"{e}.transport_modes.{k}",
                                        min_value=0, default=0.0) for k, v in s.transport_modes.items()},

@@ -409,11 +409,11 @@ class ParkModel:
             elif key in ("co2", "disposal", "cost"):
                 m.limits.add(self.kpi[key] * SCALE[key] <= val * SCALE[key])
             elif key == "min_reuse":
-                m.limits.add(self.kpi["reuse"] * 1e-3 >= val * 1e-3)
+                m.limits.add(self.kpi["reuse_gross"] * 1e-3 >= val * 1e-3)
             elif key == "min_reuse_rate":
                 gen = self.byproduct_generated_expr()
                 k = 1e-3 / max(min(val, 1.0), 1e-6)  # as below: no coefficient HiGHS would drop
-                m.limits.add(k * self.kpi["reuse"] >= k * val * gen)
+                m.limits.add(k * self.kpi["reuse_gross"] >= k * val * gen)
             elif key.startswith("min_reuse_rate:"):
                 mn = key.split(":", 1)[1]
                 if mn not in self.case.materials:
@@ -586,7 +586,7 @@ def _explain_limits(pm: ParkModel, limits: dict) -> list[str]:
         elif key == "new_plants":
             expr, sense = sum(m.y[p, k] for p, k in pm.sizes), pyo.minimize
         elif key == "min_reuse":
-            expr, sense = pm.kpi["reuse"], pyo.maximize
+            expr, sense = pm.kpi["reuse_gross"], pyo.maximize
         else:  # a reuse-rate floor: the best of reused - rate x generated
             pm.set_limits({key: val})
             try:
@@ -834,6 +834,20 @@ def add_expressions(pm: ParkModel):
     ex = pm.exchanges
     reuse = sum(mats[x.material].reuse_weight * m.f[i] for i, x in enumerate(ex)
                 if mats[x.material].is_byproduct and mats[x.material].reuse_weight)
+    # net reuse: what a plant the model may add, close or run harder generates does not
+    # count, so the park cannot raise its reuse by making by-product to reuse it
+    made = 0
+    if case.settings.reuse_basis == "net":
+        for p in pm.plants:
+            plant = case.plants[p]
+            w_out = sum(mats[mn].reuse_weight * coef for mn, coef in case.process_of(p).outputs.items()
+                        if mats[mn].is_byproduct and mats[mn].reuse_weight)
+            if not w_out:
+                continue
+            if plant.is_candidate:
+                made += w_out * m.a[p]
+            elif plant.can_close or plant.activity_max > plant.activity_min:
+                made += w_out * (m.a[p] - plant.activity_min)
     capex = sum(case.plants[p].sizes[k].capex * m.y[p, k] for p, k in pm.sizes)
     capex_annual = sum(case.crf(case.plants[p].life) * case.plants[p].sizes[k].capex * m.y[p, k] for p, k in pm.sizes)
     fixed = sum(case.plants[p].fixed_cost * pm.built_expr(p) for p in pm.plants if case.plants[p].fixed_cost)
@@ -850,14 +864,15 @@ def add_expressions(pm: ParkModel):
            + sum(mats[mn].co2_per_unit * m.b[p, mn] for p, mn in pm.buy if mats[mn].co2_per_unit))
     disposal = sum(mats[mn].reuse_weight * m.d[p, mn] for p, mn in pm.disp
                    if mats[mn].is_byproduct and mats[mn].reuse_weight)
-    m.e_reuse = pyo.Expression(expr=reuse)
+    m.e_reuse_gross = pyo.Expression(expr=reuse)
+    m.e_reuse = pyo.Expression(expr=reuse - made)
     m.e_capex = pyo.Expression(expr=capex)
     m.e_co2 = pyo.Expression(expr=co2)
     m.e_disposal = pyo.Expression(expr=disposal)
     cost = (capex_annual + fixed + opex + transport + link_fixed + purchases - sales + disposal_cost
             + case.settings.carbon_price * m.e_co2)
     m.e_cost = pyo.Expression(expr=cost)
-    pm.kpi = {"reuse": m.e_reuse, "cost": m.e_cost, "profit": -m.e_cost, "co2": m.e_co2,
+    pm.kpi = {"reuse": m.e_reuse, "reuse_gross": m.e_reuse_gross, "cost": m.e_cost, "profit": -m.e_cost, "co2": m.e_co2,
               "disposal": m.e_disposal, "capex": m.e_capex}
     if pm.elastic:
         total = (sum(m.excess[k] for k in pm.outputs) + sum(m.short[k] for k in pm.inputs)

@@ -235,12 +235,25 @@ def compute_kpis(case: Case, plants, ex, market, inputs, materials, info) -> pd.
     disp_cost = float(market["disposal_cost"].sum())
     carbon = case.settings.carbon_price * co2
     cost = annual_capex + opex + transport + purchases - revenue + disp_cost + carbon
+    # the reuse the objective counts (settings.reuse_basis), recomputed from the tables
+    act = dict(zip(plants["plant"], plants["activity"]))
+    reuse_objective = float(sum(mats[r.material].reuse_weight * r.flow for r in ex.itertuples()
+                                if mats[r.material].is_byproduct))
+    if case.settings.reuse_basis == "net":
+        for name, plant in case.plants.items():
+            w_out = sum(mats[mn].reuse_weight * coef for mn, coef in case.process_of(name).outputs.items()
+                        if mats[mn].is_byproduct)
+            if plant.is_candidate:
+                reuse_objective -= w_out * act[name]
+            elif plant.can_close or plant.activity_max > plant.activity_min:
+                reuse_objective -= w_out * (act[name] - plant.activity_min)
     rows = [
         ("byproducts_generated", generated, "t/yr"),
         ("byproducts_reused", reused, "t/yr"),
         ("byproducts_sold", sold, "t/yr"),
         ("byproducts_disposed", disposed, "t/yr"),
         ("reuse_rate", reused / generated if generated > EPS else 0.0, "fraction"),
+        ("reuse_objective", reuse_objective, f"t-eq/yr ({case.settings.reuse_basis})"),
         ("utilisation_rate", (reused + sold) / generated if generated > EPS else 0.0, "fraction"),
         ("virgin_inputs_avoided", avoided, "t/yr (slot units)"),
         ("co2", co2, "t/yr"),

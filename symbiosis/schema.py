@@ -205,6 +205,10 @@ class SettingsSpec(_Strict):
     life: Q = Field("20 yr", description="Default economic life of candidate plants and links.")
     generate_candidates: bool = Field(True, description="Generate candidate exchanges by material match.")
     objective: Literal["reuse", "cost", "reuse-then-cost"] = "reuse-then-cost"
+    reuse_basis: Literal["net", "gross"] = Field("net", description="The reuse objective: 'net' counts "
+                                                 "by-product reused minus what plants the model adds (or runs "
+                                                 "harder) generate, so making by-product to reuse it earns "
+                                                 "nothing; 'gross' counts every tonne exchanged.")
     reuse_tolerance: float = Field(0.0, description="reuse-then-cost: share of the best reuse the cheapest "
                                    "network may give up.")
     carbon_price: Q = Field("0 CNY/t", description="Price of CO2 added to the cost.")
