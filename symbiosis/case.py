@@ -29,6 +29,7 @@ class Material:
     transport_cost: float | None = None
     max_distance: float | None = None
     mode: str | None = None  # default transport mode of its exchanges
+    tonnes: float | None = None  # tonnes in one unit, for materials counted in mass (1 for t, 0.001 for kg)
 
     @property
     def is_byproduct(self) -> bool:

@@ -119,13 +119,14 @@ def check_result(case: Case, result: Result, rtol: float = 1e-5, atol: float = 1
             bad.append(f"the park sells {ts:g} {mn}, above max_sale {mat.max_sale:g}")
         if mat.min_sale and ts < mat.min_sale - atol - rtol * mat.min_sale:
             bad.append(f"the park sells {ts:g} {mn}, below its demand {mat.min_sale:g}")
-    reused = sum(r.flow for r in result.exchanges.itertuples()
-                 if case.materials[r.material].is_byproduct and r.unit == "t")
+    mats = case.materials
+    reused = sum(r.flow * mats[r.material].tonnes for r in result.exchanges.itertuples()
+                 if mats[r.material].is_byproduct and mats[r.material].is_mass)
     if not close(reused, result.kpi("byproducts_reused")):
         bad.append(f"KPI byproducts_reused {result.kpi('byproducts_reused'):g} != sum of flows {reused:g}")
-    gen = sum(coef * act[n] for n, p in case.plants.items()
+    gen = sum(coef * act[n] * mats[mn].tonnes for n, p in case.plants.items()
               for mn, coef in case.processes[p.process].outputs.items()
-              if case.materials[mn].is_byproduct and case.materials[mn].unit == "t")
+              if mats[mn].is_byproduct and mats[mn].is_mass)
     if not close(gen, result.kpi("byproducts_generated")):
         bad.append(f"KPI byproducts_generated {result.kpi('byproducts_generated'):g} != recomputed {gen:g}")
     return bad

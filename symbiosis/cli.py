@@ -170,14 +170,18 @@ def solve(case: Path = typer.Argument(..., help="Case file (.yaml or .xlsx)."),
         pm = ParkModel(c)
         result = optimize(c, objective, time_limit=time_limit, mip_gap=mip_gap, threads=threads,
                           status_quo=status_quo, model=pm, limits=limits)
-        reference = None
-        if baseline and not status_quo and not c.settings.status_quo:
-            t1 = time.perf_counter()
-            reference = optimize(c, objective, time_limit=time_limit, mip_gap=mip_gap, threads=threads,
-                                 status_quo=True, model=pm)
-            result.timings["status_quo"] = time.perf_counter() - t1
     except (InfeasibleError, SolverError) as exc:
         fail(exc)
+    reference = None
+    if baseline and not status_quo and not c.settings.status_quo:
+        t1 = time.perf_counter()
+        try:
+            reference = optimize(c, objective, time_limit=time_limit, mip_gap=mip_gap, threads=threads,
+                                 status_quo=True, model=pm)
+        except (InfeasibleError, SolverError) as exc:
+            err_console.print("warning: today's park (the status quo) could not be solved, so the report "
+                              f"shows no comparison:\n{exc}", markup=False, highlight=False)
+        result.timings["status_quo"] = time.perf_counter() - t1
     result.timings = {"load": t_load, **result.timings}
     if check:
         bad = check_result(c, result)

@@ -156,6 +156,8 @@ def candidate_exchanges(case: Case) -> list[Exchange]:
             tc = mode_cost(case, rule.mode)
         elif tc is None:
             tc = mode_cost(case, mat.mode) if mat.mode else (s.transport_cost if mat.is_mass else 0.0)
+        if tc is not mat.transport_cost and mat.is_mass and tc:
+            tc *= mat.tonnes  # settings and modes price a tonne-km; the flow is in the material's unit
         fixed = s.exchange_fixed_cost
         if rule is not None:
             if rule.transport_cost is not None:

@@ -378,8 +378,24 @@ class _Resolver:
         self.problem(entry, msg + (f"{' ' if close else '. '}{hint}" if hint else ""), file)
 
     # main ---------------------------------------------------------------------
+    def _check_units(self) -> bool:
+        ok = True
+        for field, unit, want, hint in (("money", self.money, "1 CNY", "CNY (also yuan, RMB)"),
+                                        ("period", self.period, "1 yr", "yr"),
+                                        ("distance", self.dist, "1 km", "km or m")):
+            try:
+                to_float(f"1 {unit}", want.split()[1])
+            except UnitProblem:
+                self.problem(f"units.{field}", f"{unit!r} cannot be the case's {field} unit; use {hint}"
+                             + ("; other currencies are not defined (convert prices to CNY)"
+                                if field == "money" else ""))
+                ok = False
+        return ok
+
     def resolve(self) -> Case:
         spec = self.spec
+        if not self._check_units():
+            raise CaseError(self.problems)
         folders = self._library_folders()
         lib_mats, lib_procs, origin, probs = read_library(folders)
         self.problems.extend(probs)
@@ -418,6 +434,14 @@ class _Resolver:
                 plants[name] = plant
         exchanges = [r for i, e in enumerate(spec.exchanges)
                      if (r := self._exchange(i, e, plants, processes, materials)) is not None]
+        first: dict[tuple, int] = {}
+        for i, e in enumerate(spec.exchanges):
+            key = (e.sender, e.receiver, e.material)
+            if key in first:
+                self.problem(f"exchanges[{i}]", f"the exchange {e.sender} -> {e.receiver} of {e.material} is "
+                             f"already named at exchanges[{first[key]}]; keep one entry")
+            else:
+                first[key] = i
         self._check_byproduct_weights(materials, processes, plants)
         self._check_modes(settings, materials, exchanges)
         distances = self._distances(plants)
@@ -469,9 +493,12 @@ class _Resolver:
                          "byproduct, energy or utility)", file)
         per_unit = f"{self.money}/({unit})"
         per_period = f"({unit})/{self.period}"
+        tonnes = to_float(f"1 {unit}", "t") if dim == "mass" else None
         weight = m.reuse_weight
+        if weight is not None and weight < 0:
+            self.problem(f"{entry}.reuse_weight", f"must not be negative, got {weight}", file)
         if weight is None:
-            weight = 1.0 if dim == "mass" else 0.0
+            weight = tonnes if dim == "mass" else 0.0
             if m.kind == "byproduct" and dim != "mass":
                 self.unweighted.add(name)
         return Material(
@@ -487,7 +514,7 @@ class _Resolver:
             transport_cost=self.q(m.transport_cost, f"{self.money}/({unit})/{self.dist}",
                                   f"{entry}.transport_cost", file=file, min_value=0),
             max_distance=self.q(m.max_distance, self.dist, f"{entry}.max_distance", file=file, min_value=0),
-            mode=m.mode,
+            mode=m.mode, tonnes=tonnes,
         )
 
     def _amount(self, value, unit: str, activity: str, entry: str, file: str, what: str = "") -> float | None:

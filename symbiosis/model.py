@@ -194,18 +194,25 @@ class ParkModel:
 
     # ------------------------------------------------------------------ structure
     def fix_status_quo(self):
-        """Today's park: no candidate plant built, only existing exchanges open."""
-        self._status_quo_fixed = [v for v in (*(self.m.y[k] for k in self.sizes),
-                                              *(self.m.z[i] for i, x in enumerate(self.exchanges) if not x.existing))
-                                  if not v.fixed]
-        for v in self._status_quo_fixed:
+        """Today's park: no candidate plant built, only existing exchanges open, and no
+        plant or exchange forced in (forcing is a planning choice, not today's park)."""
+        vs = (*(self.m.y[k] for k in self.sizes),
+              *(self.m.z[i] for i, x in enumerate(self.exchanges) if not x.existing))
+        self._status_quo_fixed = [(v, v.fixed, v.value) for v in vs if not (v.fixed and v.value == 0)]
+        for v, _, _ in self._status_quo_fixed:
             v.fix(0)
+        self.m.force_build.deactivate()
 
     def release_status_quo(self):
-        """Undo :meth:`fix_status_quo` (binaries fixed by the case stay fixed)."""
-        for v in getattr(self, "_status_quo_fixed", ()):
-            v.unfix()
+        """Undo :meth:`fix_status_quo`: binaries the case fixes (force, forbid) go back to
+        what the case says."""
+        for v, was_fixed, value in getattr(self, "_status_quo_fixed", ()):
+            if was_fixed:
+                v.fix(value)
+            else:
+                v.unfix()
         self._status_quo_fixed = []
+        self.m.force_build.activate()
 
     def binaries(self) -> dict[tuple, object]:
         """The structural decisions, keyed ('plant', p, k) / ('exchange', src, dst, material)."""
@@ -351,12 +358,17 @@ class ParkModel:
         """Solve for ``opts.objective`` (default the case's), including the two stages of
         ``reuse-then-cost``, and return the solution."""
         opts = opts or Options()
+        if self.impossible:
+            raise InfeasibleError(self.impossible, self.case.name)
         objective = opts.objective or self.case.settings.objective
         self.release_status_quo()
         self.set_reuse_floor(None)  # a floor left by an earlier reuse-then-cost solve
-        if opts.status_quo or self.case.settings.status_quo:
+        status_quo = opts.status_quo or self.case.settings.status_quo
+        if status_quo:
             self.fix_status_quo()
-        self.set_limits({**self.case.limits, **(opts.limits or {})})
+        # the case's limits are planning targets for the network to build; today's park is
+        # measured as it is (limits given for this solve still apply)
+        self.set_limits({**({} if status_quo else self.case.limits), **(opts.limits or {})})
         if objective == "reuse-then-cost":
             self.set_objective("reuse")
             first = self.run(opts)
@@ -555,6 +567,9 @@ class ParkModel:
             else:
                 is_open[p] = True
         f, z = vals(m.f), vals(m.z)
+        # a closed link may carry what the solver's integrality tolerance lets through
+        # (U x 1e-6): report it as the zero it is
+        f = {i: (v if z.get(i, 0.0) > 0.5 else 0.0) for i, v in f.items()}
         sol = Solution(
             activity=a, size=size, is_open=is_open,
             flow={x.key: f[i] for i, x in enumerate(self.exchanges)},
@@ -667,7 +682,15 @@ def add_variables(pm: ParkModel):
     m.f = pyo.Var(m.X, within=pyo.NonNegativeReals, bounds=lambda _, i: (0.0, ub[i]))
     m.z = pyo.Var(m.X, within=pyo.Binary)
     pm.x_ub = ub
+    pm.impossible = []
     for i, x in enumerate(pm.exchanges):
+        if x.force and not x.forbid and ub[i] <= 0:
+            pm.impossible.append(
+                f"the exchange {x.source} -> {x.target} of {x.material!r} is forced but can carry nothing: "
+                f"{x.source!r} makes at most {case.process_of(x.source).outputs.get(x.material, 0) * case.plants[x.source].capacity:,.0f} "
+                f"and {x.target!r} takes at most "
+                f"{case.process_of(x.target).max_intake(x.material, case.plants[x.target].capacity):,.0f} "
+                f"{case.materials[x.material].unit}/yr" + (f" (its max is {x.max:g})" if x.max is not None else ""))
         if x.forbid or ub[i] <= 0:
             m.z[i].fix(0)
         elif x.force:
@@ -901,6 +924,8 @@ def explain_infeasible(source: ParkModel) -> list[str]:
     for k, var in pm.binaries().items():
         if k in fixed:
             var.fix(fixed[k])
+    if not source.m.force_build.active:
+        pm.m.force_build.deactivate()
     pm.m.objective = pyo.Objective(expr=pm.m.e_slack, sense=pyo.minimize)
     pm._objective_name = "slack"
     try:

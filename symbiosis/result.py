@@ -202,12 +202,14 @@ def compute_kpis(case: Case, plants, ex, market, inputs, materials, info) -> pd.
     mats = case.materials
     money = case.units.get("money", "CNY")
     byp = materials[materials["kind"] == "byproduct"]
-    mass_byp = byp[byp["unit"] == "t"] if len(byp) else byp
-    other_byp = byp[byp["unit"] != "t"] if len(byp) else byp
-    generated = float(mass_byp["generated"].sum())
-    reused = float(mass_byp["exchanged"].sum())
-    sold = float(mass_byp["sold"].sum())
-    disposed = float(mass_byp["disposed"].sum())
+    in_mass = byp["material"].map(lambda mn: mats[mn].is_mass).astype(bool) if len(byp) else []
+    mass_byp = byp[in_mass] if len(byp) else byp
+    other_byp = byp[~in_mass] if len(byp) else byp
+    t_per_unit = mass_byp["material"].map(lambda mn: mats[mn].tonnes) if len(mass_byp) else 0.0
+    generated = float((mass_byp["generated"] * t_per_unit).sum()) if len(mass_byp) else 0.0
+    reused = float((mass_byp["exchanged"] * t_per_unit).sum()) if len(mass_byp) else 0.0
+    sold = float((mass_byp["sold"] * t_per_unit).sum()) if len(mass_byp) else 0.0
+    disposed = float((mass_byp["disposed"] * t_per_unit).sum()) if len(mass_byp) else 0.0
     # virgin inputs avoided: slot units met by by-products, in the unit of the slot's first option
     avoided = 0.0
     for r in inputs.itertuples():

@@ -200,7 +200,7 @@ class SettingsSpec(_Strict):
     transport_cost: Q = Field("0.45 CNY/t/km", description="Default transport cost of mass by-products "
                               "(truck, at least 0.4 CNY/t/km in China).")
     exchange_fixed_cost: Q = Field("0 CNY/yr", description="Default cost per period of an opened exchange.")
-    detour_factor: float = Field(1.3, description="Road distance over great-circle distance.")
+    detour_factor: float = Field(1.3, ge=1.0, description="Road distance over great-circle distance (>= 1).")
     discount_rate: float = Field(0.08, description="For annualising capex.")
     life: Q = Field("20 yr", description="Default economic life of candidate plants and links.")
     generate_candidates: bool = Field(True, description="Generate candidate exchanges by material match.")
@@ -209,7 +209,7 @@ class SettingsSpec(_Strict):
                                                  "by-product reused minus what plants the model adds (or runs "
                                                  "harder) generate, so making by-product to reuse it earns "
                                                  "nothing; 'gross' counts every tonne exchanged.")
-    reuse_tolerance: float = Field(0.0, description="reuse-then-cost: share of the best reuse the cheapest "
+    reuse_tolerance: float = Field(0.0, ge=0.0, lt=1.0, description="reuse-then-cost: share of the best reuse the cheapest "
                                    "network may give up.")
     carbon_price: Q = Field("0 CNY/t", description="Price of CO2 added to the cost.")
     transport_modes: dict[str, Q] = Field(default_factory=dict, description="Cost per t/km of each transport "
@@ -218,8 +218,8 @@ class SettingsSpec(_Strict):
                                           "defaults to transport_cost.")
     status_quo: bool = Field(False, description="Solve only today's park: existing plants and existing "
                              "exchanges (a scenario may set this).")
-    time_limit: float = Field(60.0, description="Solver time limit in seconds per solve.")
-    mip_gap: float = Field(1e-4, description="Relative MIP gap at which the solver stops.")
+    time_limit: float = Field(60.0, gt=0, description="Solver time limit in seconds per solve.")
+    mip_gap: float = Field(1e-4, ge=0, description="Relative MIP gap at which the solver stops.")
 
 
 class UnitsSpec(_Strict):

@@ -61,7 +61,10 @@ def to_float(value, unit: str, *, what: str = "", allow_plain: bool = False) -> 
     """
     if isinstance(value, bool):
         raise UnitProblem(f"expected a quantity in {unit}, got {value!r}")
-    target = ureg.Unit(unit) if unit else ureg.dimensionless
+    try:
+        target = ureg.Unit(unit) if unit else ureg.dimensionless
+    except Exception:
+        raise UnitProblem(f"unknown unit {unit!r}") from None
     if isinstance(value, (int, float)):
         if allow_plain or target.dimensionless:
             return float(value)

@@ -198,3 +198,27 @@ def test_grid_search_finds_exactly_the_pairs_in_reach(seed, limit, monkeypatch):
     monkeypatch.setattr(graph, "_in_reach", lambda *a: None)
     every_pair = [x.key for x in graph.candidate_exchanges(case)]
     assert fast == every_pair and len(fast) > 0
+
+
+def test_results_do_not_depend_on_the_unit_a_material_is_counted_in(tutorial_dict, tutorial_result):
+    # fly ash counted in kg instead of t: amounts, prices and the tonne-km transport cost
+    # convert; reuse KPIs and the cost stay the same
+    d = copy.deepcopy(tutorial_dict)
+    d["materials"]["fly_ash"]["unit"] = "kg"
+    case = make(d)
+    r = symbiosis.optimize(case)
+    assert_sound(case, r)
+    for k in ("byproducts_generated", "byproducts_reused", "reuse_rate", "annualised_cost", "reuse_objective"):
+        assert r.kpi(k) == pytest.approx(tutorial_result.kpi(k), rel=1e-6), k
+    flows = r.exchanges.set_index(["source", "target", "material"])["flow"]
+    assert flows[("power", "slag_cement", "fly_ash")] == pytest.approx(120_000_000)
+
+
+def test_units_of_the_case_are_checked(tutorial_dict):
+    d = copy.deepcopy(tutorial_dict)
+    d["units"] = {"money": "USD"}
+    with pytest.raises(symbiosis.CaseError, match="units.money"):
+        make(d)
+    d["units"] = {"money": "CNY", "distance": "t"}
+    with pytest.raises(symbiosis.CaseError, match="units.distance"):
+        make(d)
