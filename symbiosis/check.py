@@ -7,7 +7,8 @@ from __future__ import annotations
 
 from collections import defaultdict
 
-from symbiosis.case import Case, great_circle_km
+from symbiosis.case import Case
+from symbiosis.graph import candidate_exchanges, plant_distance
 from symbiosis.result import Result
 
 
@@ -18,8 +19,10 @@ def check_result(case: Case, result: Result, rtol: float = 1e-5, atol: float = 1
     inputs = exchanges in + purchases; every input slot is met (sum of equivalence x use =
     requirement x activity) within the options' shares; activity within capacity and
     stated output; flows only on chosen exchanges between running plants, within the
-    exchange's cap; market caps and demands; no flow of a by-product above what was made;
-    the KPI totals agree with the tables.
+    exchange's cap and distance; purchases only of inputs, sales and disposal only of
+    outputs, each allowed by the material's market; market caps and demands; candidate
+    capacities as the case sizes them; and the KPIs (by-products generated and reused,
+    reuse rate, annualised cost) recomputed from the case's prices and coefficients.
     """
     bad: list[str] = []
 
@@ -40,6 +43,8 @@ def check_result(case: Case, result: Result, rtol: float = 1e-5, atol: float = 1
                 bad.append(f"exchange {r.source}->{r.target}:{r.material} carries {r.flow:g} but a plant is not running")
             if r.forbidden:
                 bad.append(f"forbidden exchange {r.source}->{r.target}:{r.material} carries {r.flow:g}")
+            if not r.chosen:
+                bad.append(f"exchange {r.source}->{r.target}:{r.material} carries {r.flow:g} but is not chosen")
     rules = {e.key: e for e in case.exchanges}
     for r in result.exchanges.itertuples():
         rule = rules.get((r.source, r.target, r.material))
@@ -47,20 +52,23 @@ def check_result(case: Case, result: Result, rtol: float = 1e-5, atol: float = 1
             bad.append(f"exchange {r.source}->{r.target}:{r.material} carries {r.flow:g} above its max {rule.max:g}")
         if rule is not None and rule.min and r.chosen and r.flow < rule.min - atol - rtol * rule.min:
             bad.append(f"exchange {r.source}->{r.target}:{r.material} carries {r.flow:g} below its min {rule.min:g}")
-        if rule is None or rule.distance is None:
-            pa, pb = case.plants[r.source].location, case.plants[r.target].location
-            if r.flow > atol and pa and pb:
-                d = great_circle_km(pa, pb) * case.settings.detour_factor
-                mat = case.materials[r.material]
-                limit = mat.max_distance if mat.max_distance is not None else case.settings.max_distance
-                if limit is not None and d > limit * (1 + 1e-9) and rule is None:
-                    bad.append(f"exchange {r.source}->{r.target}:{r.material} spans {d:.1f} km, beyond {limit:g} km")
+        if rule is None and r.flow > atol:
+            d = plant_distance(case, r.source, r.target)
+            mat = case.materials[r.material]
+            limit = mat.max_distance if mat.max_distance is not None else case.settings.max_distance
+            if d is not None and limit is not None and d > limit * (1 + 1e-9):
+                bad.append(f"exchange {r.source}->{r.target}:{r.material} spans {d:.1f} km, beyond {limit:g} km")
     buy, sell, disp = defaultdict(float), defaultdict(float), defaultdict(float)
     for r in result.market.itertuples():
         buy[(r.plant, r.material)] += r.purchase
         sell[(r.plant, r.material)] += r.sale
         disp[(r.plant, r.material)] += r.disposal
         mat = case.materials[r.material]
+        proc = case.process_of(r.plant)
+        if r.purchase > atol and r.material not in proc.input_materials():
+            bad.append(f"plant {r.plant} buys {r.material}, which its process does not take")
+        if (r.sale > atol or r.disposal > atol) and r.material not in proc.outputs:
+            bad.append(f"plant {r.plant} sells or disposes of {r.material}, which its process does not make")
         if r.purchase > atol and mat.price is None:
             bad.append(f"plant {r.plant} buys {r.material}, which has no price")
         if r.sale > atol and mat.sale_price is None:
@@ -78,7 +86,11 @@ def check_result(case: Case, result: Result, rtol: float = 1e-5, atol: float = 1
         if p.is_candidate:
             if not running[name] and a > atol:
                 bad.append(f"plant {name} is not built but runs at {a:g}")
-            cap = plants.loc[name, "capacity"]
+            k = plants.loc[name, "size"]
+            cap = p.sizes[int(k)].capacity if running[name] and k == k and k is not None else 0.0
+            if running[name] and abs(plants.loc[name, "capacity"] - cap) > atol + rtol * cap:
+                bad.append(f"plant {name}: the table says capacity {plants.loc[name, 'capacity']:g}, "
+                           f"its size {k} has {cap:g}")
             if a > cap + atol + rtol * cap:
                 bad.append(f"plant {name} runs at {a:g}, above its capacity {cap:g}")
             if running[name] and p.min_load and a < p.min_load * cap - atol - rtol * cap:
@@ -129,6 +141,12 @@ def check_result(case: Case, result: Result, rtol: float = 1e-5, atol: float = 1
               if mats[mn].is_byproduct and mats[mn].is_mass)
     if not close(gen, result.kpi("byproducts_generated")):
         bad.append(f"KPI byproducts_generated {result.kpi('byproducts_generated'):g} != recomputed {gen:g}")
+    rate = reused / gen if gen > 1e-9 else 0.0
+    if abs(rate - result.kpi("reuse_rate")) > 1e-6:
+        bad.append(f"KPI reuse_rate {result.kpi('reuse_rate'):g} != recomputed {rate:g}")
+    cost = _annualised_cost(case, result, act, running)
+    if not close(cost, result.kpi("annualised_cost")) and abs(cost - result.kpi("annualised_cost")) > 1.0:
+        bad.append(f"KPI annualised_cost {result.kpi('annualised_cost'):,.0f} != recomputed {cost:,.0f}")
     return bad
 
 
@@ -137,3 +155,38 @@ def assert_sound(case: Case, result: Result):
     bad = check_result(case, result)
     if bad:
         raise AssertionError("solution fails the independent check:\n  " + "\n  ".join(bad[:30]))
+
+
+def _annualised_cost(case: Case, result: Result, act: dict, running: dict) -> float:
+    """The annualised cost from the case's prices and coefficients and the solution's
+    activities, flows, purchases, sales and disposal (not from the cost columns)."""
+    mats = case.materials
+    plants = result.plants.set_index("plant")
+    cost = 0.0
+    co2 = 0.0
+    for name, p in case.plants.items():
+        proc = case.processes[p.process]
+        cost += proc.operating_cost * act[name]
+        co2 += proc.co2 * act[name]
+        if running[name]:
+            cost += p.fixed_cost
+            k = plants.loc[name, "size"]
+            if p.is_candidate and k == k and k is not None:
+                cost += case.crf(p.life) * p.sizes[int(k)].capex
+    links = {x.key: x for x in candidate_exchanges(case)}
+    for r in result.exchanges.itertuples():
+        x = links.get((r.source, r.target, r.material))
+        if x is None:
+            continue
+        cost += x.unit_cost * r.flow
+        if r.chosen or (x.force and not x.forbid):
+            cost += x.fixed_cost
+    for r in result.market.itertuples():
+        mat = mats[r.material]
+        cost += r.purchase * (mat.price or 0.0) - r.sale * (mat.sale_price or 0.0) \
+            + r.disposal * (mat.disposal_cost or 0.0)
+        co2 += r.purchase * mat.co2_per_unit
+    for r in result.inputs.itertuples():
+        slot = next(s for s in case.process_of(r.plant).slots if s.name == r.slot)
+        co2 += slot.options[r.material][2] * r.amount
+    return cost + case.settings.carbon_price * co2

@@ -46,7 +46,22 @@ def test_checker_catches_capacity_overrun(tutorial, tutorial_result):
     plants = r.plants.copy()
     plants.loc[plants["plant"] == "slag_cement", "capacity"] = 500_000
     bad = check_result(tutorial, type(r)(**{**r.__dict__, "plants": plants}))
-    assert any("above its capacity" in b for b in bad)
+    assert any("capacity 500000, its size 0 has 600000" in b for b in bad)
+
+
+def test_checker_catches_flows_off_network_sales_and_a_wrong_cost(tutorial, tutorial_result):
+    r = tutorial_result
+    ex = r.exchanges.copy()
+    ex.loc[(ex["material"] == "fly_ash"), "chosen"] = False
+    assert any("carries 120000 but is not chosen" in b for b in check_result(tutorial, type(r)(**{**r.__dict__, "exchanges": ex})))
+    market = r.market.copy()
+    market.loc[len(market)] = {"plant": "pvc", "material": "cement", "unit": "t", "kind": "product", "purchase": 0.0,
+                               "sale": 1e6, "disposal": 0.0, "purchase_cost": 0.0, "sales_revenue": 3.8e8,
+                               "disposal_cost": 0.0}
+    assert any("pvc sells or disposes of cement" in b for b in check_result(tutorial, type(r)(**{**r.__dict__, "market": market})))
+    kpis = r.kpis.copy()
+    kpis.loc["annualised_cost", "value"] = 1e9
+    assert any("annualised_cost" in b for b in check_result(tutorial, type(r)(**{**r.__dict__, "kpis": kpis})))
 
 
 def test_write_all_files(tutorial_result, tmp_path):
