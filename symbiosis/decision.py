@@ -110,6 +110,8 @@ class Session:
         t0 = time.perf_counter()
         self.case = case
         self.pm = model if model is not None else ParkModel(case)
+        self.pm.release_status_quo()   # a model last solved for the status quo
+        self.pm.set_reuse_floor(None)  # or left with reuse-then-cost's floor
         self.pm.tie_binaries_to_use()
         self._warm_start = self.pm.warm_start
         self.pm.warm_start = False  # see ParkModel.to_highs: a start could be returned as optimal
@@ -189,9 +191,12 @@ class Session:
             raise
 
     def lexicographic(self, first: str, second: str) -> SolveInfo:
+        """The best ``first``, then the best ``second`` keeping it: the same two stages as
+        :meth:`ParkModel.solve` (settings.reuse_tolerance applies to a reuse first stage)."""
         one = self.run(first)
         best = one.objective
-        tol = _tol(best)
+        share = self.case.settings.reuse_tolerance if first == "reuse" else 0.0
+        tol = _tol(best) + share * abs(best)
         self.pm.set_bound(first, best - tol if SENSE[first] == "max" else best + tol)
         try:
             two = self.run(second)
@@ -501,6 +506,8 @@ def alternatives(case: Case, k: int = 5, objective: str | None = None, *, weight
             found.append(p)
             ones = [v for key, v in s.bins.items() if key in p.pattern]
             zeros = [v for key, v in s.bins.items() if key not in p.pattern]
+            if not ones and not zeros:
+                break  # no free structural decision: the park has one network only
             s.pm.add_cut(ones, zeros)
     finally:
         s.restore()

@@ -430,6 +430,9 @@ class ParkModel:
                 mn = key.split(":", 1)[1]
                 if mn not in self.case.materials:
                     raise ValueError(f"unknown material {mn!r} in limit {key!r}")
+                if not self.case.materials[mn].is_byproduct:
+                    raise ValueError(f"limit {key!r}: {mn!r} is not a by-product; reuse floors are for "
+                                     "by-products")
                 sent = sum(m.f[i] for i in self.x_index if self.exchanges[i].material == mn)
                 made = sum(self.case.process_of(p).outputs[mn] * m.a[p] for p, m2 in self.outputs if m2 == mn)
                 if isinstance(made, int):
