@@ -45,14 +45,16 @@ def section(results: dict) -> str:
         "Park (issue 6). Eight parks in three zones (Liuzhi; Shuicheng-Zhongshan with Fa'er;",
         "Panzhou with Pannan, Panbei and Hongguo), with today's coal mines, coal and waste-coal",
         "power, coke ovens, Shougang Shuigang steel, cement and Fa'er's solid-waste block and",
-        "brick plants. Candidates: the Changzhi chains (carbide, PVC, chlor-alkali, carbide-slag",
+        "brick plants. Candidates: the Changzhi chains (carbide with lime kilns on its furnace gas, PVC, chlor-alkali, carbide-slag",
         "and slag cement, slag blocks, ceramsite, aerated blocks, industrial silicon) and the",
         "Pingdingshan chains (waste-coal CFB power, gangue bricks, tar distillation, needle coke",
         "and graphite anode, coke-oven-gas hydrogen, coal to methanol, ammonia and urea, soda",
         "ash). \"both\" may build the union of the two; every scenario has the objective",
         "reuse-then-cost. Power-station sizes and sites are sourced (Global Energy Monitor,",
         "SourceWatch); mine, coke-oven, steelworks and cement capacities and all capex are",
-        "estimates, marked in the case file.",
+        "estimates, marked in the case file. Gangue, slime, fly ash and bottom ash travel at most",
+        "50 km by road (a haul of 0.45 CNY/t/km costs more than disposal beyond that); other",
+        "materials up to 100 km.",
         "",
         "| KPI | " + " | ".join(results) + " |",
         "|---|" + "---:|" * len(results),
@@ -103,12 +105,24 @@ def section(results: dict) -> str:
         "emissions count (carbide, silicon, CFB power, coal chemicals) and its products earn no",
         "credit for production they might displace elsewhere; inside the plants that take them,",
         "slags, ash and carbide slag avoid the CO2 of the clinker and limestone they replace",
-        "(the \"avoided by substitution\" row).",
+        "(the \"avoided by substitution\" row). All the coke-oven gas's carbon is charged at the",
+        "coke ovens (0.33 t CO2 per t coke), so the gas's users (hydrogen, tar furnace) carry none.",
         "Reuse rises from the status quo to each park and from each park to \"both\" by",
         "construction (tests/test_liupanshui.py).",
         "",
         "Regenerate with `python cases/make_liupanshui_readme.py` (solves in a few seconds).",
     ]
+    pp = results.get("Partner Park")
+    if pp is not None and "panbei_pvc" in set(pp.built_plants["plant"]):
+        at = lines.index("Regenerate with `python cases/make_liupanshui_readme.py` (solves in a few seconds).")
+        lines[at - 1:at - 1] = [
+            "",
+            "The Partner Park builds the carbide-PVC chain on cost, not on reuse: under net reuse the",
+            "carbide slag of a new PVC plant does not count, and with its own lime kilns firing the",
+            "furnace gas (lime at cost instead of bought at 450 CNY/t) the chain pays at the library's",
+            "prices (PVC ~6,700 CNY/t, c. 2022). Carbide-route PVC margins were negative in 2024",
+            "(process-data.md section 10), so that choice is price-sensitive.",
+        ]
     return "\n".join(lines)
 
 

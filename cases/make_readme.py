@@ -39,16 +39,22 @@ TEXT = {
     "changzhi": {
         "title": "Changzhi (Shanxi) \"Partner Park\": `changzhi.yaml`",
         "what": (
-            "Lu'an coal mines send gangue and slime to the Gaohe low-heat-value plant (2 x 660 MW) and the "
-            "Wuyang gangue plant; the Xiangyuan, Tunliu and Xibaitai coal plants power the Donggu "
-            "electricity-chemicals park, where lime kilns and carbide furnaces feed a PVC plant, a carbon-nanotube "
-            "plant and a chloroprene-rubber plant, and a membrane chlor-alkali plant makes the HCl they need. The "
+            "Lu'an coal mines send gangue and slime to the Gaohe low-heat-value plant (2 x 660 MW) and gangue to "
+            "the Wuyang gangue plant. Today Xiangyuan powers the carbide furnaces, Tunliu the chlor-alkali plant "
+            "and Wuyang the mines (a Xibaitai-carbide line exists but carries nothing in the runs), and the other "
+            "plants buy grid power. In the Donggu electricity-chemicals park lime kilns and carbide furnaces feed "
+            "a PVC plant, a carbon-nanotube plant and a chloroprene-rubber plant, and a membrane chlor-alkali "
+            "plant makes the HCl they need. The "
             "Lucheng park cokes coal and turns part of its gas into methanol; the Lu'an coal-to-liquids plant runs "
             "at about 1 Mt/yr. Today fly ash, bottom ash, FGD gypsum, carbide slag, gasification slag, salt mud "
             "and the furnace gas go to yards and flares, except some fly ash that a cement line takes. The "
-            "candidates are the plants a Shanxi park engineer would weigh to absorb them: a carbide-slag cement "
-            "line beside the PVC plant, a ceramsite plant, an aerated-block plant, paste backfill at the mines, "
-            "a coke-oven-gas power plant and a tar distillery."),
+            "candidates are what a Shanxi park engineer would weigh to absorb them: retrofitting the existing "
+            "Lucheng cement kiln to take carbide slag in its raw meal (candidate exchanges with 65 M CNY of "
+            "capex for all three slag sources, scaled from a carbide-slag CDM project and counted in the "
+            "annualised cost, not in the capex of new plants; not a new clinker line, which Shanxi would "
+            "allow only against the closure of 1.5-2 times as much existing clinker), a ceramsite plant, an "
+            "aerated-block plant, paste backfill at the mines, a coke-oven-gas power plant and a tar "
+            "distillery."),
         "assumptions": [
             "Capacities of Xiangyuan, Tunliu, Xibaitai and Wuyang and of the whole chemical chain were not "
             "found; they are estimated and marked, with the chain sized from the carbide furnace (600 kt/yr) so "
@@ -57,9 +63,15 @@ TEXT = {
             "(1.56 t fuel and 0.62 t ash per MWh), which makes it the park's largest ash source.",
             "Existing plants run at their stated output; the reuse objective therefore cannot make more "
             "by-product to reuse it.",
-            "CO2 is the park's direct emission plus that of bought electricity: the new plants' own fuel counts, "
-            "but the cement, blocks and power they displace elsewhere are not credited, so the CO2 gain shown "
-            "is a lower bound (carbide slag in place of limestone saves 0.44 t CO2 per t limestone).",
+            "CO2 is the park's direct emission plus that of bought electricity. The new plants' own fuel "
+            "counts; the blocks and ceramsite they sell earn no credit for what they displace elsewhere. Carbide "
+            "slag in place of limestone saves 0.44 t CO2 per t limestone (the 'avoided by substitution' row). "
+            "Power the park's stations deliver to its own plants replaces grid purchases (0.58 t/MWh) while the "
+            "power they no longer export is not counted against them, so that part of the CO2 change is "
+            "bookkeeping, not a physical saving (see the CO2 line under the result).",
+            "All the coke-oven gas's carbon (430 Nm3 x 0.766 kg CO2/Nm3 = 0.33 t per t coke) is charged at the "
+            "coke ovens, flared or burnt; the gas's users (methanol, lime kilns, the gas power plant, the tar "
+            "furnace) carry none, so using the gas changes CO2 only through what it displaces.",
             "Disposal costs are the 2018 environmental-tax rates (gangue 5, fly ash and slag 25 CNY/t) plus an "
             "estimated handling fee; transport 0.45 CNY/t/km by truck, road distance 1.3 x straight line, at "
             "most 60 km.",
@@ -69,7 +81,8 @@ TEXT = {
         "title": "Pingdingshan (Henan) \"Green Park\": `pingdingshan.yaml`",
         "what": (
             "Three parks around the Pingmei coking-coal mines. In the Coal-Electricity-Building-Materials park "
-            "gangue and slime fire a CFB plant and gangue and Yaomeng fly ash make bricks and cement. In the "
+            "a CFB plant built for gangue and slime burns (in the runs) almost only gangue, and gangue and Yaomeng "
+            "fly ash make bricks and cement. In the "
             "Coal-Coking park Tianhong's coke ovens send tar to distillation and pitch to carbon materials, and "
             "burn all their surplus gas for power. In the Coal-Chemicals park gasification makes ammonia and "
             "methanol; ammonia and CO2 go to urea and, with Ye County salt, to soda ash by the combined process; "
@@ -87,7 +100,14 @@ TEXT = {
             "and methanol plants (existing links, estimated); the other plants buy grid power at 0.58 t CO2/MWh. "
             "Power the optimised network supplies in the park in place of grid purchases lowers its CO2; power "
             "the park no longer exports is not counted against it.",
-            "New plants' CO2 counts, the production they displace elsewhere is not credited.",
+            "New plants' CO2 counts, the production they displace elsewhere is not credited. All the coke-oven "
+            "gas's carbon (0.33 t CO2 per t coke) is charged at the coke ovens, so burning the surplus for power "
+            "carries no CO2 of its own.",
+            "Slime in the CFB plant: 1 t of dewatered slime (~3,500 kcal/kg) stands for 2.3 t of the "
+            "~1,500 kcal/kg gangue blend, up to 40 % of the fuel mass (60 % of its heat). Reuse counts tonnes, "
+            "so each tonne of slime burnt would push 2.3 t of gangue, which has no other outlet big enough, to "
+            "the tip: the reuse optimum fires the plant on gangue and disposes of most slime (see the CFB line "
+            "under the result). The least-cost network does the opposite, slime up to the cap.",
         ],
     },
     "kalundborg": {
@@ -98,7 +118,10 @@ TEXT = {
             "heating, warm cooling water to a fish farm and fly ash by ship to Aalborg Portland; the refinery "
             "sends treated wastewater to Asnaes and surplus gas to Gyproc; fermentation biomass and fish sludge go "
             "to farms as fertiliser. The one candidate is a biogas plant on the biomass, which Kalundborg built in "
-            "2019."),
+            "2019. The runs do not build it: the biomass already goes to farms, so under net reuse digesting it "
+            "reuses nothing more, and at these prices it does not pay. The optimised network is today's, with "
+            "power and steam re-routed on cost; bottom ash and sulphur (sold) find no reuse, and Gyproc takes "
+            "only part of the refinery gas."),
         "assumptions": [
             "Money is in CNY so the shipped library's units hold (1 EUR ~ 7.8 CNY); Danish prices override the "
             "library's Chinese ones in the case file.",
@@ -207,6 +230,62 @@ def new_links(res: dict, case) -> list[str]:
     return out
 
 
+def power_line(res: dict) -> str:
+    """Which stations supply the park's plants in the optimised network (a tie at zero transport cost)."""
+    op = res["optimised"]
+    ex = op.exchanges
+    e = ex[ex["chosen"] & (ex["material"] == "electricity") & (ex["flow"] > 0)]
+    if not len(e):
+        return ""
+    parts = []
+    for src, g in e.groupby("source"):
+        mwh = g["flow"].sum()
+        amount = f"{mwh / 1e6:.2f} TWh/yr" if mwh >= 1e6 else f"{mwh / 1e3:.0f} GWh/yr"
+        parts.append(f"{src} {amount} to {len(g)} plant(s) at up to {g['distance'].max():.0f} km")
+    return ("Power inside the park, optimised: " + "; ".join(parts) + ". Power has no transport cost up to "
+            "the line limit, so which station feeds which plant is a tie the solver breaks arbitrarily.")
+
+
+def co2_line(case, res: dict) -> str:
+    """CO2 change split into substitution and grid purchases."""
+    sq, op = res["status quo"], res["optimised"]
+    f = case.materials["electricity"].co2_per_unit if "electricity" in case.materials else 0.0
+
+    def grid(r):
+        m = r.market
+        return float(m.loc[m["material"] == "electricity", "purchase"].sum()) * f
+
+    def sub(r):
+        return r.kpi("co2_avoided_by_substitution") if "co2_avoided_by_substitution" in r.kpis.index else 0.0
+    d = op.kpi("co2") - sq.kpi("co2")
+    return (f"CO2 {_num(sq.kpi('co2'), 't/yr')} -> {_num(op.kpi('co2'), 't/yr')} ({'+' if d >= 0 else '-'}"
+            f"{_num(abs(d), 't/yr')}): substitution avoids {_num(max(sub(op) - sub(sq), 0.0), 't/yr')} more; grid power "
+            f"bought {_num(grid(sq), 't/yr')} -> {_num(grid(op), 't/yr')} of CO2; the rest is the new plants' "
+            f"own emissions and the existing plants' changed loads.")
+
+
+def cfb_line(res: dict) -> str:
+    """Fuel of the low-heat-value CFB plants (gangue against slime)."""
+    out = []
+    for label, r in res.items():
+        i = r.inputs
+        if "plant" not in i:
+            continue
+        f = i[(i["slot"] == "fuel") & i["material"].isin(["coal_gangue", "coal_slime", "coal"])]
+        plants = sorted(set(f["plant"]) & {p for p in r.plants["plant"]} if "plant" in r.plants else set(f["plant"]))
+        for p in plants:
+            g = f[f["plant"] == p].groupby("material")["amount"].sum()
+            if g.get("coal_gangue", 0) or g.get("coal_slime", 0):
+                out.append(f"{label}: {p} burns " + ", ".join(f"{_num(v, 't/yr')} {m.replace('_', ' ')}"
+                                                               for m, v in g.items() if v > 0))
+    return ("CFB fuel: " + "; ".join(out) + ".") if out else ""
+
+
+EXTRA = {"changzhi": lambda case, res: [power_line(res), "", co2_line(case, res)],
+         "pingdingshan": lambda case, res: [co2_line(case, res), "", cfb_line(res)],
+         "kalundborg": lambda case, res: [co2_line(case, res)]}
+
+
 def section(name: str) -> str:
     text = TEXT[name]
     raw = yaml.safe_load((HERE / f"{name}.yaml").read_text(encoding="utf-8"))
@@ -220,6 +299,7 @@ def section(name: str) -> str:
     lines += ["", "### Plants and sources", ""] + plants_table(raw)
     lines += ["", "### Result: status quo against optimised", ""] + kpi_table(res)
     lines += ["", "Reuse rate per by-product:", ""] + material_table(res)
+    lines += [""] + [x for x in EXTRA[name](case, res)]
     lines += [""] + new_links(res, case)
     lines += ["", f"Solver status of the optimised network: {op.solver['status']}.", ""]
     return "\n".join(lines)
