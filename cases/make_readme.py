@@ -242,8 +242,8 @@ def power_line(res: dict) -> str:
         mwh = g["flow"].sum()
         amount = f"{mwh / 1e6:.2f} TWh/yr" if mwh >= 1e6 else f"{mwh / 1e3:.0f} GWh/yr"
         parts.append(f"{src} {amount} to {len(g)} plant(s) at up to {g['distance'].max():.0f} km")
-    return ("Power inside the park, optimised: " + "; ".join(parts) + ". Power has no transport cost up to "
-            "the line limit, so which station feeds which plant is a tie the solver breaks arbitrarily.")
+    return ("Power inside the park, optimised: " + "; ".join(parts) + ". Line losses (0.02 CNY/MWh/km, an "
+            "estimate) make the nearest station with power to spare the supplier.")
 
 
 def co2_line(case, res: dict) -> str:
