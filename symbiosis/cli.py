@@ -108,7 +108,7 @@ def print_result(result, verbose: bool = False) -> None:
     t = Table(title=f"Exchanges open ({len(ch)})", title_justify="left")
     for c in ("from", "to", "material", "flow", "km", "existing"):
         t.add_column(c, justify="right" if c in ("flow", "km") else "left")
-    for r in ch.sort_values(["kind", "flow"], ascending=[True, False]).itertuples():
+    for r in ch.sort_values(["kind", "unit", "flow"], ascending=[True, False, False]).itertuples():
         t.add_row(r.source, r.target, r.material, fmt(r.flow, f"{r.unit}/yr"), f"{r.distance:.1f}",
                   "yes" if r.existing else "new")
     console.print(t)
