@@ -50,8 +50,8 @@ TEXT = {
             "and the furnace gas go to yards and flares, except some fly ash that a cement line takes. The "
             "candidates are what a Shanxi park engineer would weigh to absorb them: retrofitting the existing "
             "Lucheng cement kiln to take carbide slag in its raw meal (candidate exchanges with 65 M CNY of "
-            "capex for all three slag sources, scaled from a carbide-slag CDM project and counted in the "
-            "annualised cost, not in the capex of new plants; not a new clinker line, which Shanxi would "
+            "capex for all three slag sources, scaled from a carbide-slag CDM project; link capex counts in the "
+            "capex KPI and, annualised, in the cost; not a new clinker line, which Shanxi would "
             "allow only against the closure of 1.5-2 times as much existing clinker), a ceramsite plant, an "
             "aerated-block plant, paste backfill at the mines, a coke-oven-gas power plant and a tar "
             "distillery."),
@@ -185,7 +185,7 @@ def kpi_table(res: dict) -> list[str]:
         rows.append(f"| {label} | {_num(sq.kpi(k), unit)} | {_num(op.kpi(k), unit)} |")
     rows.append(f"| **reuse rate** | **{sq.kpi('reuse_rate'):.1%}** | **{op.kpi('reuse_rate'):.1%}** |")
     for label, k, unit in [("virgin inputs avoided", "virgin_inputs_avoided", "t/yr"), ("CO2", "co2", "t/yr"),
-                           ("capex of new plants", "capex", "CNY"), ("annualised cost (negative: profit)",
+                           ("capex of new plants and links", "capex", "CNY"), ("annualised cost (negative: profit)",
                                                                     "annualised_cost", "CNY/yr")]:
         rows.append(f"| {label} | {_num(sq.kpi(k), unit)} | {_num(op.kpi(k), unit)} |")
     if "co2_avoided_by_substitution" in op.kpis.index:
@@ -293,7 +293,7 @@ def section(name: str) -> str:
     sq, op = res["status quo"], res["optimised"]
     lines = [f"## {text['title']}", "", text["what"], "",
              f"In one line: reuse **{sq.kpi('reuse_rate'):.1%} today -> {op.kpi('reuse_rate'):.1%} optimised**, "
-             f"for {_num(op.kpi('capex'), 'CNY')} of new plants; CO2 {_num(sq.kpi('co2'), 't/yr')} -> "
+             f"for {_num(op.kpi('capex'), 'CNY')} of new plants and links; CO2 {_num(sq.kpi('co2'), 't/yr')} -> "
              f"{_num(op.kpi('co2'), 't/yr')}.", "", "### Assumptions", ""]
     lines += [f"- {a}" for a in text["assumptions"]]
     lines += ["", "### Plants and sources", ""] + plants_table(raw)

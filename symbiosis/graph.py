@@ -35,6 +35,7 @@ class Exchange:
     forbid: bool = False
     explicit: bool = False
     mode: str = ""             # transport mode whose cost applies ("" : none named)
+    capex: float = 0.0         # investment of the link (its annualised share is in fixed_cost)
 
     @property
     def key(self) -> tuple[str, str, str]:
@@ -169,7 +170,8 @@ def candidate_exchanges(case: Case) -> list[Exchange]:
         return Exchange(i, j, m, dist, tc, fixed,
                         max=rule.max if rule else None, min=rule.min if rule else None,
                         existing=rule.existing if rule else False, force=rule.force if rule else False,
-                        forbid=rule.forbid if rule else False, explicit=rule is not None, mode=mode)
+                        forbid=rule.forbid if rule else False, explicit=rule is not None, mode=mode,
+                        capex=(rule.capex or 0.0) if rule else 0.0)
 
     if s.generate_candidates:
         for m in sorted(producers):

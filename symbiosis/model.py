@@ -874,7 +874,8 @@ def add_expressions(pm: ParkModel):
                 made += w_out * m.a[p]
             elif plant.can_close or plant.activity_max > plant.activity_min:
                 made += w_out * (m.a[p] - plant.activity_min)
-    capex = sum(case.plants[p].sizes[k].capex * m.y[p, k] for p, k in pm.sizes)
+    capex = (sum(case.plants[p].sizes[k].capex * m.y[p, k] for p, k in pm.sizes)
+             + sum(x.capex * m.z[i] for i, x in enumerate(ex) if x.capex))  # plants and links
     capex_annual = sum(case.crf(case.plants[p].life) * case.plants[p].sizes[k].capex * m.y[p, k] for p, k in pm.sizes)
     fixed = sum(case.plants[p].fixed_cost * pm.built_expr(p) for p in pm.plants if case.plants[p].fixed_cost)
     opex = sum(case.process_of(p).operating_cost * m.a[p] for p in pm.plants if case.process_of(p).operating_cost)

@@ -145,10 +145,12 @@ def make_result(case: Case, exchanges: list[Exchange], sol, timings: dict | None
             "distance": x.distance, "transport_cost": x.unit_cost * flow,
             "fixed_cost": x.fixed_cost if sol.opened.get(x.key, False) else 0.0,
             "reuse": mat.reuse_weight * flow if mat.is_byproduct else 0.0,
+            "capex": x.capex if sol.opened.get(x.key, False) else 0.0,
             "forced": x.force, "forbidden": x.forbid,
         })
     ex = pd.DataFrame(rows, columns=["source", "target", "material", "unit", "kind", "existing", "chosen", "flow",
-                                     "distance", "transport_cost", "fixed_cost", "reuse", "forced", "forbidden"])
+                                     "distance", "transport_cost", "fixed_cost", "reuse", "capex", "forced",
+                                     "forbidden"])
     ex["cost"] = ex["transport_cost"] + ex["fixed_cost"]
     # ---------------------------------------------------------------- market
     keys = sorted(set(sol.purchase) | set(sol.sale) | set(sol.disposal))
@@ -228,7 +230,8 @@ def compute_kpis(case: Case, plants, ex, market, inputs, materials, info) -> pd.
             co2_avoided += e * r.amount * c_ref / e_ref - c * r.amount
     co2 = float(plants["co2"].sum()) + slot_co2 + float(
         sum(mats[r.material].co2_per_unit * r.purchase for r in market.itertuples()))
-    capex = float(plants.loc[plants["built"] & (plants["status"] == "candidate"), "capex"].sum())
+    link_capex = float(ex["capex"].sum())
+    capex = float(plants.loc[plants["built"] & (plants["status"] == "candidate"), "capex"].sum()) + link_capex
     annual_capex = float(plants["capex_annualised"].sum())
     opex = float(plants["operating_cost"].sum())
     transport = float(ex["cost"].sum())
@@ -261,6 +264,7 @@ def compute_kpis(case: Case, plants, ex, market, inputs, materials, info) -> pd.
         ("co2", co2, "t/yr"),
         ("co2_avoided_by_substitution", co2_avoided, "t/yr"),
         ("capex", capex, money),
+        ("capex_links", link_capex, money),
         ("capex_annualised", annual_capex, f"{money}/yr"),
         ("operating_cost", opex, f"{money}/yr"),
         ("transport_and_link_cost", transport, f"{money}/yr"),
