@@ -264,7 +264,8 @@ def compare(case: Path = typer.Argument(..., help="Case file (.yaml or .xlsx).")
                 sub = tmp / _slug(name)
                 sub.mkdir()
                 r.write(sub, html=False, extra=lambda d, r=r: write_views(r, d, status_quo=first if i else None))
-        written = _write_comparison(out, extra)
+        from symbiosis.result import write_whole
+        written = write_whole(out, extra)
         console.print(f"wrote {len(written)} entries to {out}/")
 
 
@@ -344,27 +345,6 @@ def comparison_table(results: dict):
 
 def _slug(name: str) -> str:
     return "".join(ch if ch.isalnum() else "_" for ch in name.lower()).strip("_") or "run"
-
-
-def _write_comparison(out: Path, extra) -> list[Path]:
-    """Write into a temporary folder, then move every entry into ``out`` (whole or not at all)."""
-    import os
-    import shutil
-    import tempfile
-    out.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=".symbiosis-", dir=out))
-    try:
-        extra(tmp)
-        written = []
-        for f in sorted(tmp.iterdir()):
-            dest = out / f.name
-            if dest.is_dir():
-                shutil.rmtree(dest)
-            os.replace(f, dest)
-            written.append(dest)
-        return written
-    finally:
-        shutil.rmtree(tmp, ignore_errors=True)
 
 
 def _load_command_modules():

@@ -110,6 +110,7 @@ class ParkModel:
         self.timings: dict[str, float] = {"candidates": time.perf_counter() - t0}
         self.elastic = elastic
         self.highs = None      # the highspy object of the last solve
+        self._tight = False    # binaries held to 1e-9 (see run)
         self.columns = []      # Pyomo variables in HiGHS column order
         self._objective_name = None
         t0 = time.perf_counter()
@@ -272,6 +273,8 @@ class ParkModel:
         h.setOptionValue("time_limit", float(opts.time_limit if opts.time_limit is not None else s.time_limit))
         h.setOptionValue("mip_rel_gap", float(opts.mip_gap if opts.mip_gap is not None else s.mip_gap))
         h.setOptionValue("random_seed", 1)
+        if self._tight:
+            h.setOptionValue("mip_feasibility_tolerance", 1e-9)
         if opts.threads:
             h.setOptionValue("threads", int(opts.threads))
         h.passModel(lp)
@@ -339,12 +342,23 @@ class ParkModel:
                     return self.run(opts, explain=explain)
                 finally:
                     self.warm_start = keep
+        objective_value = hinfo.objective_function_value
+        if self._is_mip:
+            bound = hinfo.mip_dual_bound  # read before the polish below replaces the MIP's info
+            values, objective_value, exact = self._polish(h, cols, values, objective_value)
+            if not exact and not self._tight:
+                # the solution leans on the integrality tolerance (a closed plant running a
+                # little): solve again with binaries held to 1e-9
+                self._tight = True
+                try:
+                    return self.run(opts, explain=explain)
+                finally:
+                    self._tight = False
         for v, x in zip(cols, values):
             v.set_value(x, skip_validation=True)
         scale = SCALE.get(name, 1e-6)
-        info.objective = hinfo.objective_function_value / scale
+        info.objective = objective_value / scale
         if self._is_mip:
-            bound = hinfo.mip_dual_bound
             info.bound = bound / scale if math.isfinite(bound) else None
         else:
             info.bound = info.objective if status == MS.kOptimal else None
@@ -353,6 +367,28 @@ class ParkModel:
         info.status = "optimal" if status == MS.kOptimal else (
             "time limit, feasible" if status == MS.kTimeLimit else f"stopped ({info.termination}), feasible")
         return info
+
+    @staticmethod
+    def _polish(h, cols, values, objective_value):
+        """Round the binaries of a MIP solution, fix them and solve the LP that is left, on
+        the same HiGHS object. A binary within the solver's integrality tolerance of 0
+        (1e-6) would otherwise let a closed plant run or a closed link carry a little
+        (capacity x 1e-6); the polished solution has exact 0/1 decisions and flows that
+        close every balance. Returns the values, the objective and whether the rounded
+        decisions admit a solution (if not, values and objective are the MIP's)."""
+        import highspy
+        import numpy as np
+        idx = np.array([i for i, v in enumerate(cols) if v.is_integer()], dtype=np.int32)
+        x = np.asarray(values, dtype=float)
+        rounded = np.round(x[idx])
+        if not len(idx) or np.all(np.abs(x[idx] - rounded) <= 1e-12):
+            return values, objective_value, True
+        h.changeColsBounds(len(idx), idx, rounded, rounded)
+        h.changeColsIntegrality(len(idx), idx, np.array([highspy.HighsVarType.kContinuous] * len(idx)))
+        h.run()
+        if h.getModelStatus() != highspy.HighsModelStatus.kOptimal:
+            return values, objective_value, False
+        return h.getSolution().col_value, h.getInfo().objective_function_value, True
 
     def solve(self, opts: Options | None = None) -> Solution:
         """Solve for ``opts.objective`` (default the case's), including the two stages of

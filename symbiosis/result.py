@@ -76,12 +76,9 @@ class Result:
 
     def write(self, out_dir: str | os.PathLike, *, html: bool = True, extra=None) -> list[Path]:
         """Write the tables as CSV, summary.json and (by default) network.html into
-        ``out_dir``. All files are written to a temporary folder first and moved in only
-        when every one is complete, so a failure leaves the folder as it was."""
-        out = Path(out_dir)
-        out.mkdir(parents=True, exist_ok=True)
-        tmp = Path(tempfile.mkdtemp(prefix=".symbiosis-", dir=out))
-        try:
+        ``out_dir``, whole or not at all (see :func:`write_whole`); ``extra(folder)`` may
+        add files (views, workbooks) to the same folder before it is moved in."""
+        def fill(tmp: Path):
             for name in ("plants", "exchanges", "market", "inputs", "materials"):
                 getattr(self, name).to_csv(tmp / f"{name}.csv", index=False)
             self.kpis.reset_index().to_csv(tmp / "kpis.csv", index=False)
@@ -90,14 +87,27 @@ class Result:
                 self.to_html(tmp / "network.html")
             if extra is not None:
                 extra(tmp)
-            written = []
-            for f in sorted(tmp.iterdir()):
-                dest = out / f.name
-                os.replace(f, dest)
-                written.append(dest)
-            return written
-        finally:
-            shutil.rmtree(tmp, ignore_errors=True)
+        return write_whole(out_dir, fill)
+
+
+def write_whole(out_dir: str | os.PathLike, fill) -> list[Path]:
+    """Let ``fill(folder)`` write into a temporary folder inside ``out_dir``, then move
+    every entry into ``out_dir``: a failure on the way leaves ``out_dir`` as it was."""
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=".symbiosis-", dir=out))
+    try:
+        fill(tmp)
+        written = []
+        for f in sorted(tmp.iterdir()):
+            dest = out / f.name
+            if dest.is_dir() and f.is_dir():
+                shutil.rmtree(dest)
+            os.replace(f, dest)
+            written.append(dest)
+        return written
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
 
 
 def _jsonable(v):

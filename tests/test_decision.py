@@ -14,7 +14,7 @@ import re
 
 import pytest
 import yaml
-from hypothesis import HealthCheck, given, settings
+from hypothesis import example, HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import symbiosis
@@ -383,6 +383,9 @@ def test_infeasible_limits_are_reported_in_words(variant):
 @settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(capex=st.one_of(st.none(), st.floats(0, 2.5e9)), co2=st.one_of(st.none(), st.floats(1.7e6, 2.2e6)),
        floor=st.one_of(st.none(), st.floats(0, 1)), new_plants=st.one_of(st.none(), st.integers(0, 2)))
+# bug: a 1e-8 fly-ash floor was met by an unbuilt kiln running on the solver's integrality
+# tolerance (0.002 t/yr); the solution is now polished and, if need be, solved with tight binaries
+@example(capex=None, co2=None, floor=1e-8, new_plants=None)
 def test_random_limits_hold_or_are_explained(variant, capex, co2, floor, new_plants):
     limits = {"capex": capex, "co2": co2, "min_reuse_rate:fly_ash": floor, "new_plants": new_plants}
     try:
