@@ -224,7 +224,7 @@ def compare(case: Path = typer.Argument(..., help="Case file (.yaml or .xlsx).")
             threads: Optional[int] = typer.Option(None, help="Solver threads."),
             verbose: bool = typer.Option(False, "--verbose", "-v", help="Print the time of each run.")):
     """Solve the status quo and the optimised network (or the case's scenarios) and show them side by side."""
-    from symbiosis.api import compare as run_compare
+    from symbiosis.api import optimize
     from symbiosis.check import check_result
     c = load(case)
     names = list(scenario or []) or list(c.scenarios)
@@ -232,16 +232,16 @@ def compare(case: Path = typer.Argument(..., help="Case file (.yaml or .xlsx).")
         if n not in c.scenarios:
             fail(CaseError([Problem(str(case), f"scenarios.{n}",
                                     f"no such scenario; the case defines: {', '.join(c.scenarios) or 'none'}")]))
+    # each scenario is read once and serves both the solve and the check
+    runs = {n: load(case, n) for n in names} if names else {"status quo": c, "optimised": c}
     try:
         with console.status("solving..."):
-            results = run_compare(c, objective, scenarios=names or None, time_limit=time_limit, mip_gap=mip_gap,
-                                  threads=threads)
-    except CaseError as exc:
-        fail(exc)
+            results = {n: optimize(rc, objective, time_limit=time_limit, mip_gap=mip_gap, threads=threads,
+                                   status_quo=(not names and n == "status quo")) for n, rc in runs.items()}
     except (InfeasibleError, SolverError) as exc:
         fail(exc)
     for name, r in results.items():
-        bad = check_result(load(case, name) if names else c, r)
+        bad = check_result(runs[name], r)
         if bad:
             err_console.print(f"[bold red]warning:[/] {name} fails the independent check: {bad[:3]}")
     console.print(f"[bold]{c.name}[/]: " + ", ".join(
