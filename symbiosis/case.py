@@ -161,6 +161,8 @@ class Settings:
     status_quo: bool = False
     time_limit: float = 60.0
     mip_gap: float = 1e-4
+    #: absolute MIP gap in the objective's own unit (money for cost, t for reuse)
+    mip_abs_gap: float = 0.0
 
 
 @dataclass

@@ -6,6 +6,8 @@ file, the entry path and what is expected.
 """
 from __future__ import annotations
 
+import math
+
 import copy
 import difflib
 import functools
@@ -618,7 +620,21 @@ class _Resolver:
             carbon_price=self.q(s.carbon_price, f"{self.money}/t", f"{e}.carbon_price", default=0.0),
             transport_modes={k: self.q(v, f"{self.money}/t/{self.dist}", f"{e}.transport_modes.{k}",
                                        min_value=0, default=0.0) for k, v in s.transport_modes.items()},
-            status_quo=s.status_quo, time_limit=s.time_limit, mip_gap=s.mip_gap)
+            status_quo=s.status_quo, time_limit=s.time_limit, mip_gap=s.mip_gap,
+            mip_abs_gap=self._abs_gap(s.mip_abs_gap, f"{e}.mip_abs_gap"))
+
+    def _abs_gap(self, value, entry: str) -> float:
+        """The absolute gap: money per period, or a plain number in the objective's unit."""
+        if value is None:
+            return 0.0
+        if isinstance(value, (int, float)) or _is_plain(str(value)):
+            v = float(value)
+        else:
+            v = self.q(value, f"{self.money}/{self.period}", entry, min_value=0, default=0.0) or 0.0
+        if not (v >= 0 and math.isfinite(v)):
+            self.problem(entry, f"must be a finite number >= 0, got {value}")
+            return 0.0
+        return v
 
     def _plant(self, name: str, p: schema.PlantSpec, processes, proc_specs, settings: Settings):
         entry = f"plants.{name}"

@@ -39,8 +39,9 @@ from symbiosis.graph import Exchange, candidate_exchanges
 #: objectives the model knows, with their sense
 OBJECTIVES = {"reuse": pyo.maximize, "cost": pyo.minimize, "profit": pyo.maximize, "co2": pyo.minimize,
               "disposal": pyo.minimize}
-#: scale of each objective inside the solver (numerics): reuse in kt, money in M CNY, CO2 in kt
-SCALE = {"reuse": 1e-3, "cost": 1e-6, "profit": 1e-6, "co2": 1e-3, "disposal": 1e-3}
+#: coefficients of one objective or one row spanning more than this (largest / smallest
+#: magnitude) are reported as a numerical warning, naming the entries
+WIDE_RANGE = 1e9
 
 
 @dataclass
@@ -55,10 +56,16 @@ class SolveInfo:
     gap: float | None = None
     solve_time: float = 0.0
     stages: list[dict] = field(default_factory=list)
+    #: the objective recomputed from the case alone agrees with the solver's (see api.optimize)
+    verified: bool | None = None
+    #: what was done to get a trustworthy answer (re-solves, fallbacks), in plain words
+    notes: list[str] = field(default_factory=list)
+    #: the scale the objective had inside HiGHS (objective x scale), from the case's magnitudes
+    objective_scale: float = 1.0
 
     def as_dict(self) -> dict:
         return {k: getattr(self, k) for k in ("status", "termination", "objective_name", "objective", "bound",
-                                             "gap", "solve_time", "stages")}
+                                             "gap", "solve_time", "stages", "verified", "notes")}
 
 
 @dataclass
@@ -85,7 +92,11 @@ class Options:
     weights: dict[str, float] | None = None   # objective "weighted": {"cost": 1, "co2": 50, ...}
     time_limit: float | None = None
     mip_gap: float | None = None
+    #: absolute gap in the objective's own unit (money for cost, t for reuse); default the case's
+    mip_abs_gap: float | None = None
     threads: int | None = None
+    #: time.perf_counter() by which the whole solve (stages, polish, re-solves) must end
+    deadline: float | None = None
     reuse_tolerance: float | None = None
     limits: dict[str, float] = field(default_factory=dict)
     status_quo: bool = False
@@ -184,13 +195,13 @@ class ParkModel:
             unknown = set(weights) - set(OBJECTIVES)
             if unknown:
                 raise ValueError(f"unknown weight(s) {sorted(unknown)}; use {sorted(OBJECTIVES)}")
-            expr = sum(wt * 1e-6 * self.kpi[k] for k, wt in weights.items())
+            expr = sum(wt * self.kpi[k] for k, wt in weights.items())
             m.objective = pyo.Objective(expr=expr, sense=pyo.minimize)
         else:
             if name not in OBJECTIVES:
                 raise ValueError(f"unknown objective {name!r}; use one of {sorted(OBJECTIVES)}, "
                                  "'reuse-then-cost' or 'weighted'")
-            m.objective = pyo.Objective(expr=SCALE[name] * self.kpi[name], sense=OBJECTIVES[name])
+            m.objective = pyo.Objective(expr=self.kpi[name], sense=OBJECTIVES[name])
         self._objective_name = name
 
     # ------------------------------------------------------------------ structure
@@ -227,7 +238,16 @@ class ParkModel:
         """Hand the model to HiGHS in memory: compile the active constraints and objective
         into one sparse matrix (Pyomo's LinearStandardFormCompiler) and pass it whole
         with ``Highs.passModel``. Fixed variables become constants, so fixing binaries
-        between solves (status quo, forced or forbidden choices, cuts) needs no rebuild.
+        between solves (status quo, forced or forbidden choices, cuts) needs no rebuild;
+        every solve compiles the model again (0.3 s at 50k variables).
+
+        Scaling comes from the case's own magnitudes, not from constants: each row is
+        divided by a power of two near the geometric mean of its largest and smallest
+        coefficient, and the objective likewise (its scale is kept in
+        ``self.objective_scale``; values and bounds are reported unscaled). A park counted
+        in CNY, in kCNY or in Mt therefore reaches HiGHS with the same numbers, and the
+        gaps mean what the user set: ``mip_gap`` relative, ``mip_abs_gap`` in the
+        objective's own unit.
 
         Returns ``(highs, columns)``: the highspy object and the Pyomo variables in
         column order.
@@ -244,16 +264,25 @@ class ParkModel:
         inf = highspy.kHighsInf
         lp = highspy.HighsLp()
         lp.num_col_, lp.num_row_ = n, n_rows
-        c = repn.c.toarray().ravel() if repn.c.shape[0] else np.zeros(n)
-        lp.col_cost_ = c
-        lp.offset_ = float(np.asarray(repn.c_offset).ravel()[0]) if np.asarray(repn.c_offset).size else 0.0
+        c = np.asarray(repn.c.toarray()).ravel() if repn.c.shape[0] else np.zeros(n)
+        offset = float(np.asarray(repn.c_offset).ravel()[0]) if np.asarray(repn.c_offset).size else 0.0
+        obj_scale = _pow2_scale(c)
+        self.objective_scale = obj_scale
+        lp.col_cost_ = c * obj_scale
+        lp.offset_ = offset * obj_scale
         lp.col_lower_ = np.array([-inf if v.lb is None else v.lb for v in cols], dtype=float)
         lp.col_upper_ = np.array([inf if v.ub is None else v.ub for v in cols], dtype=float)
         bt = np.fromiter((r.bound_type for r in repn.rows), dtype=np.int8, count=n_rows)
         rhs = np.asarray(repn.rhs, dtype=float)
+        A = _drop_negligible(repn.A.tocsr())
+        row_scale = _row_scales(A)
+        if n_rows:
+            A = (A.multiply(row_scale[:, None])).tocsr() if hasattr(A, "multiply") else A
+            rhs = rhs * row_scale
+        self.row_scale = row_scale
         lp.row_lower_ = np.where(bt == 1, -inf, rhs)
         lp.row_upper_ = np.where(bt == -1, inf, rhs)
-        A = repn.A.tocsc()
+        A = A.tocsc()
         lp.a_matrix_.format_ = highspy.MatrixFormat.kColwise
         lp.a_matrix_.num_col_, lp.a_matrix_.num_row_ = n, n_rows
         lp.a_matrix_.start_ = A.indptr
@@ -270,11 +299,15 @@ class ParkModel:
         h = _new_highs()
         h.setOptionValue("output_flag", bool(opts.verbose))
         s = self.case.settings
-        h.setOptionValue("time_limit", float(opts.time_limit if opts.time_limit is not None else s.time_limit))
+        h.setOptionValue("time_limit", self._time_left(opts))
         h.setOptionValue("mip_rel_gap", float(opts.mip_gap if opts.mip_gap is not None else s.mip_gap))
+        abs_gap = opts.mip_abs_gap if opts.mip_abs_gap is not None else s.mip_abs_gap
+        h.setOptionValue("mip_abs_gap", float(abs_gap) * obj_scale)
         h.setOptionValue("random_seed", 1)
         if self._tight:
             h.setOptionValue("mip_feasibility_tolerance", 1e-9)
+            h.setOptionValue("primal_feasibility_tolerance", 1e-9)
+            h.setOptionValue("dual_feasibility_tolerance", 1e-9)
         if opts.threads:
             h.setOptionValue("threads", int(opts.threads))
         h.passModel(lp)
@@ -296,6 +329,15 @@ class ParkModel:
 
     #: hand the previous solution to HiGHS as a MIP start (see to_highs)
     warm_start: bool = False  # off by default: see to_highs; the guard in run() stays for callers who turn it on
+    #: scale of the objective in the last hand-off (HiGHS sees objective x scale)
+    objective_scale: float = 1.0
+
+    def _time_left(self, opts: Options) -> float:
+        """Seconds HiGHS may run: the time limit, or what is left of the deadline."""
+        limit = float(opts.time_limit if opts.time_limit is not None else self.case.settings.time_limit)
+        if opts.deadline is not None:
+            limit = min(limit, opts.deadline - time.perf_counter())
+        return max(limit, 0.05)
 
     def run(self, opts: Options | None = None, *, explain: bool = True) -> SolveInfo:
         """Solve with the active objective; raise InfeasibleError / SolverError when no
@@ -306,6 +348,7 @@ class ParkModel:
 
         opts = opts or Options()
         name = self._objective_name
+        dt = 0.0
         try:
             h, cols = self.to_highs(opts)
         except InfeasibleConstraintException:
@@ -320,7 +363,7 @@ class ParkModel:
         if status is None or status in (MS.kInfeasible, MS.kUnboundedOrInfeasible):
             if self.elastic:
                 raise SolverError("the elastic model is infeasible; this is a bug, please report it")
-            raise InfeasibleError(explain_infeasible(self) if explain else
+            raise InfeasibleError(explain_infeasible(self, opts) if explain else
                                   ["infeasible with the current limits and fixed decisions"], self.case.name)
         info = SolveInfo(termination=h.modelStatusToString(status), objective_name=name, solve_time=dt)
         if status == MS.kUnbounded:
@@ -343,20 +386,34 @@ class ParkModel:
                 finally:
                     self.warm_start = keep
         objective_value = hinfo.objective_function_value
+        scale = self.objective_scale
         if self._is_mip:
             bound = hinfo.mip_dual_bound  # read before the polish below replaces the MIP's info
+            mip_objective = objective_value
             values, objective_value, exact = self._polish(h, cols, values, objective_value)
             if not exact and not self._tight:
                 # the solution leans on the integrality tolerance (a closed plant running a
                 # little): solve again with binaries held to 1e-9
                 self._tight = True
                 try:
-                    return self.run(opts, explain=explain)
+                    again = self.run(opts, explain=explain)
+                    again.notes.insert(0, "the first solution leaned on the solver's integrality tolerance; "
+                                          "solved again with binaries held to 1e-9")
+                    return again
                 finally:
                     self._tight = False
+            # the polish may close links that carried nothing and so lower the cost below the
+            # MIP's bound by their fixed cost; the bound stays a bound of the MIP
+            if math.isfinite(bound):
+                sense_min = h.getLp().sense_ == highspy.ObjSense.kMinimize
+                if sense_min and objective_value < bound:
+                    bound = objective_value
+                elif not sense_min and objective_value > bound:
+                    bound = objective_value
+            del mip_objective
         for v, x in zip(cols, values):
             v.set_value(x, skip_validation=True)
-        scale = SCALE.get(name, 1e-6)
+        info.objective_scale = scale
         info.objective = objective_value / scale
         if self._is_mip:
             info.bound = bound / scale if math.isfinite(bound) else None
@@ -368,32 +425,63 @@ class ParkModel:
             "time limit, feasible" if status == MS.kTimeLimit else f"stopped ({info.termination}), feasible")
         return info
 
-    @staticmethod
-    def _polish(h, cols, values, objective_value):
+    def _polish(self, h, cols, values, objective_value):
         """Round the binaries of a MIP solution, fix them and solve the LP that is left, on
         the same HiGHS object. A binary within the solver's integrality tolerance of 0
         (1e-6) would otherwise let a closed plant run or a closed link carry a little
         (capacity x 1e-6); the polished solution has exact 0/1 decisions and flows that
-        close every balance. Returns the values, the objective and whether the rounded
-        decisions admit a solution (if not, values and objective are the MIP's)."""
+        close every balance. An exchange left open with no flow (nothing in the model
+        makes a free link close) is closed here, so no reported link is open without
+        flow and the link costs in the tables add up to the KPIs. Returns the values, the
+        objective and whether the rounded decisions admit a solution (if not, values and
+        objective are the MIP's)."""
         import highspy
         import numpy as np
         idx = np.array([i for i, v in enumerate(cols) if v.is_integer()], dtype=np.int32)
         x = np.asarray(values, dtype=float)
         rounded = np.round(x[idx])
-        if not len(idx) or np.all(np.abs(x[idx] - rounded) <= 1e-12):
+        # open links that carry (next to) nothing: close them
+        col_of = {id(v): j for j, v in enumerate(cols)}
+        pos_of = {j: k for k, j in enumerate(idx.tolist())}
+        closed_idle = 0
+        m = self.m
+        for i in self.x_index:
+            jz = col_of.get(id(m.z[i]))
+            if jz is None or x[jz] < 0.5:
+                continue
+            jf = col_of.get(id(m.f[i]))
+            fv = x[jf] if jf is not None else (m.f[i].value or 0.0)
+            if fv <= 1e-9 * max(1.0, self.x_ub[i]):
+                rounded[pos_of[jz]] = 0.0
+                closed_idle += 1
+        if not len(idx) or (np.all(np.abs(x[idx] - rounded) <= 1e-12) and not closed_idle):
             return values, objective_value, True
         h.changeColsBounds(len(idx), idx, rounded, rounded)
         h.changeColsIntegrality(len(idx), idx, np.array([highspy.HighsVarType.kContinuous] * len(idx)))
         h.run()
         if h.getModelStatus() != highspy.HighsModelStatus.kOptimal:
+            if closed_idle:  # keep the idle links open rather than lose the solution
+                rounded = np.round(x[idx])
+                h.changeColsBounds(len(idx), idx, rounded, rounded)
+                h.run()
+                if h.getModelStatus() == highspy.HighsModelStatus.kOptimal:
+                    return h.getSolution().col_value, h.getInfo().objective_function_value, True
             return values, objective_value, False
         return h.getSolution().col_value, h.getInfo().objective_function_value, True
 
     def solve(self, opts: Options | None = None) -> Solution:
         """Solve for ``opts.objective`` (default the case's), including the two stages of
-        ``reuse-then-cost``, and return the solution."""
+        ``reuse-then-cost``, and return the solution.
+
+        The time limit is for the whole solve: the second stage, the polish and any
+        re-solve get what is left of it. If the second stage of ``reuse-then-cost`` finds
+        no network in the time left, the first stage's network is returned, marked as
+        such (its cost not minimised) with the first stage's gap."""
+        import dataclasses
         opts = opts or Options()
+        if opts.deadline is None:
+            limit = opts.time_limit if opts.time_limit is not None else self.case.settings.time_limit
+            opts = dataclasses.replace(opts, deadline=time.perf_counter() + float(limit))
         if self.impossible:
             raise InfeasibleError(self.impossible, self.case.name)
         objective = opts.objective or self.case.settings.objective
@@ -408,18 +496,39 @@ class ParkModel:
         if objective == "reuse-then-cost":
             self.set_objective("reuse")
             first = self.run(opts)
+            first_values = [(v, v.value) for v in self.columns]
             tol = opts.reuse_tolerance if opts.reuse_tolerance is not None else self.case.settings.reuse_tolerance
             best = first.objective
             floor = best * (1 - tol) - 1e-8 * max(1.0, abs(best))
             self.set_reuse_floor(floor)
             self.set_objective("cost")
-            info = self.run(opts)
+            stage_one = {"objective": "reuse", "value": first.objective, "bound": first.bound,
+                         "gap": first.gap, "time": first.solve_time, "status": first.status}
+            info = None
+            if opts.deadline - time.perf_counter() > 0.05:
+                try:
+                    info = self.run(opts)
+                except SolverError:
+                    info = None
+            if info is None:
+                # no second-stage network in time: keep the first stage's
+                for v, val in first_values:
+                    v.set_value(val, skip_validation=True)
+                info = first
+                info.objective_name = "reuse-then-cost"
+                info.status = f"time limit: first stage only ({first.status})"
+                info.notes.append("the time limit ended before a cheapest network with this reuse was found; "
+                                  "the network is the first stage's (most reuse), its cost not minimised")
+                info.stages = [stage_one, {"objective": "cost", "value": None, "bound": None, "gap": None,
+                                           "time": 0.0, "status": "no network in time"}]
+                self._objective_name = "reuse"
+                return self.extract(info)
             info.objective_name = "reuse-then-cost"
-            info.stages = [{"objective": "reuse", "value": first.objective, "bound": first.bound,
-                            "gap": first.gap, "time": first.solve_time, "status": first.status},
+            info.stages = [stage_one,
                            {"objective": "cost", "value": info.objective, "bound": info.bound,
                             "gap": info.gap, "time": info.solve_time, "status": info.status}]
             info.solve_time += first.solve_time
+            info.notes = first.notes + info.notes
         else:
             self.set_reuse_floor(None)
             self.set_objective(objective, opts.weights)
@@ -434,7 +543,7 @@ class ParkModel:
         if m.find_component("reuse_floor") is not None:
             m.del_component("reuse_floor")
         if floor is not None:
-            m.reuse_floor = pyo.Constraint(expr=self.kpi["reuse"] * 1e-3 >= floor * 1e-3)
+            m.reuse_floor = pyo.Constraint(expr=self.kpi["reuse"] >= floor)
 
     def set_limits(self, limits: dict[str, float] | None):
         r"""Replace the limits block: {'capex': CNY, 'new_plants': n, 'co2': t, 'disposal': t,
@@ -451,17 +560,16 @@ class ParkModel:
             if val is None:
                 continue
             if key == "capex":
-                m.limits.add(self.kpi["capex"] * 1e-6 <= val * 1e-6)
+                m.limits.add(self.kpi["capex"] <= val)
             elif key == "new_plants":
                 m.limits.add(sum(m.y[p, k] for p, k in self.sizes) <= val)
             elif key in ("co2", "disposal", "cost"):
-                m.limits.add(self.kpi[key] * SCALE[key] <= val * SCALE[key])
+                m.limits.add(self.kpi[key] <= val)
             elif key == "min_reuse":
-                m.limits.add(self.kpi["reuse_gross"] * 1e-3 >= val * 1e-3)
+                m.limits.add(self.kpi["reuse_gross"] >= val)
             elif key == "min_reuse_rate":
                 gen = self.byproduct_generated_expr()
-                k = 1e-3 / max(min(val, 1.0), 1e-6)  # as below: no coefficient HiGHS would drop
-                m.limits.add(k * self.kpi["reuse_gross"] >= k * val * gen)
+                m.limits.add(self.kpi["reuse_gross"] >= val * gen)  # rows are scaled at the hand-off
             elif key.startswith("min_reuse_rate:"):
                 mn = key.split(":", 1)[1]
                 if mn not in self.case.materials:
@@ -473,9 +581,7 @@ class ParkModel:
                 made = sum(self.case.process_of(p).outputs[mn] * m.a[p] for p, m2 in self.outputs if m2 == mn)
                 if isinstance(made, int):
                     continue  # no plant makes it: the floor holds trivially
-                # scale the row so a small rate does not give coefficients HiGHS drops (< 1e-9)
-                k = 1e-3 / max(min(val, 1.0), 1e-6)
-                m.limits.add(k * sent >= k * val * made)
+                m.limits.add(sent >= val * made)  # rows are scaled at the hand-off
             else:
                 raise ValueError(f"unknown limit {key!r}")
 
@@ -533,7 +639,7 @@ class ParkModel:
         m = self.m
         if m.find_component("subsidy") is None:
             m.subsidy = pyo.Param(mutable=True, initialize=0.0)
-        m.subsidy.set_value(value * SCALE["cost"])
+        m.subsidy.set_value(value)
         if name is None:
             return
         if exchange is None:
@@ -541,7 +647,7 @@ class ParkModel:
             return
         if m.find_component("objective") is not None:
             m.del_component("objective")
-        m.objective = pyo.Objective(expr=SCALE[name] * self.kpi[name] - m.subsidy * m.f[exchange],
+        m.objective = pyo.Objective(expr=self.kpi[name] - m.subsidy * m.f[exchange],
                                     sense=pyo.minimize)
         self._objective_name = name
 
@@ -558,7 +664,7 @@ class ParkModel:
         sense = sense or ("<=" if OBJECTIVES.get(name, pyo.minimize) == pyo.minimize else ">=")
         cname, pname = f"bound_{name}_{'le' if sense == '<=' else 'ge'}", f"bound_{name}_{'le' if sense == '<=' else 'ge'}_rhs"
         con = m.find_component(cname)
-        scale = SCALE.get(name, 1e-6)
+        scale = 1.0  # rows are scaled from their own coefficients at the hand-off
         if con is None:
             if value is None:
                 return
@@ -619,7 +725,16 @@ class ParkModel:
         return sol
 
 
-def _explain_limits(pm: ParkModel, limits: dict) -> list[str]:
+def _diagnosis_options(pm: ParkModel, opts: Options | None) -> Options:
+    """Solver options for naming the causes of infeasibility: the user's time limit and
+    what is left of the deadline (at least 5 s, so a cause can be named at all)."""
+    limit = opts.time_limit if opts is not None and opts.time_limit is not None else pm.case.settings.time_limit
+    if opts is not None and opts.deadline is not None:
+        limit = min(limit, max(opts.deadline - time.perf_counter(), 5.0))
+    return Options(time_limit=limit, threads=opts.threads if opts is not None else None)
+
+
+def _explain_limits(pm: ParkModel, limits: dict, diag: Options | None = None) -> list[str]:
     """The park runs without its limits: find which limits are out of reach alone (by the
     best value the park can reach for each) or only together."""
     m = pm.m
@@ -646,18 +761,17 @@ def _explain_limits(pm: ParkModel, limits: dict) -> list[str]:
             try:
                 pm.m.objective = pyo.Objective(expr=0)
                 pm._objective_name = "limit"
-                pm.run(Options(time_limit=60), explain=False)
+                pm.run(diag or Options(), explain=False)
                 continue
             except (InfeasibleError, SolverError):
                 what = key.split(":", 1)[1] if ":" in key else "by-products overall"
                 reasons.append(f"the limit {key} = {val:g} cannot be met: no network reuses {val:.0%} of "
                                f"{what}; lower the floor or add plants that can take it")
                 continue
-        scale = SCALE.get(key, 1e-3) if key not in ("new_plants", "capex") else (1.0 if key == "new_plants" else 1e-6)
-        m.objective = pyo.Objective(expr=scale * expr, sense=sense)
+        m.objective = pyo.Objective(expr=expr, sense=sense)
         pm._objective_name = "limit"
         try:
-            pm.run(Options(time_limit=60), explain=False)
+            pm.run(diag or Options(), explain=False)
         except (InfeasibleError, SolverError):
             continue
         best = pyo.value(expr)
@@ -671,6 +785,85 @@ def _explain_limits(pm: ParkModel, limits: dict) -> list[str]:
         reasons.append("the limits " + ", ".join(f"{k} = {v:g}" for k, v in limits.items() if v is not None)
                        + " can each be met alone but not together; relax one of them")
     return reasons
+
+
+def _pow2_scale(values) -> float:
+    """A power of two that brings the geometric mean of the largest and smallest nonzero
+    magnitude of ``values`` to about 1 (1.0 when all are zero). Powers of two scale
+    exactly in binary floating point, so scaling changes no digit of the data."""
+    import numpy as np
+    a = np.abs(np.asarray(values, dtype=float))
+    a = a[np.isfinite(a) & (a > 0)]
+    if not a.size:
+        return 1.0
+    mid = 0.5 * (math.log2(float(a.max())) + math.log2(float(a.min())))
+    return float(2.0 ** (-round(mid)))
+
+
+def _row_scales(A) -> "np.ndarray":
+    """Per row of the CSR matrix ``A``, a power of two that brings the geometric mean of
+    the row's largest and smallest nonzero coefficient to about 1 (1.0 for empty rows)."""
+    import numpy as np
+    n = A.shape[0]
+    out = np.ones(n)
+    if not n or not A.nnz:
+        return out
+    data = np.abs(A.data)
+    starts = A.indptr[:-1]
+    nonempty = np.diff(A.indptr) > 0
+    big = np.zeros(n)
+    small = np.ones(n)
+    big[nonempty] = np.maximum.reduceat(data, starts[nonempty])
+    small[nonempty] = np.minimum.reduceat(data, starts[nonempty])
+    ok = nonempty & (big > 0) & (small > 0)
+    mid = 0.5 * (np.log2(big[ok]) + np.log2(small[ok]))
+    # keep the row's largest coefficient between 1 and 2^20 after scaling, whatever its
+    # smallest (a coefficient 1e-186 must not push the others to infinity)
+    lb = np.log2(big[ok])
+    exp = np.clip(np.round(mid), lb - 20, lb)
+    out[ok] = np.exp2(-np.round(exp))
+    return out
+
+
+def _drop_negligible(A, rel: float = 1e-12):
+    """Zero the coefficients of the CSR matrix ``A`` below ``rel`` times their row's
+    largest: below any tolerance of the solver, they are rounding, not data."""
+    import numpy as np
+    if not A.nnz:
+        return A
+    rows = np.repeat(np.arange(A.shape[0]), np.diff(A.indptr))
+    big = np.zeros(A.shape[0])
+    np.maximum.at(big, rows, np.abs(A.data))
+    tiny = np.abs(A.data) < rel * big[rows]
+    if tiny.any():
+        A = A.copy()
+        A.data[tiny] = 0.0
+        A.eliminate_zeros()
+    return A
+
+
+def coefficient_ranges(pm: "ParkModel") -> list[str]:
+    """Warnings for rows and the objective whose coefficients span more than
+    :data:`WIDE_RANGE`, naming the model rows (and so the plants and materials) concerned."""
+    import numpy as np
+    from pyomo.repn.plugins.standard_form import LinearStandardFormCompiler
+    repn = LinearStandardFormCompiler().write(pm.m, mixed_form=True, set_sense=None)
+    out = []
+    c = np.abs(np.asarray(repn.c.toarray()).ravel()) if repn.c.shape[0] else np.zeros(0)
+    c = c[c > 0]
+    if c.size and c.max() / c.min() > WIDE_RANGE:
+        big = repn.columns[int(np.argmax(np.abs(np.asarray(repn.c.toarray()).ravel())))].name
+        out.append(f"the objective's coefficients span {c.max() / c.min():.1e} (largest on {big}); "
+                   "results may be inexact: check the prices and costs of the case for a unit slip")
+    A = repn.A.tocsr()
+    for i in range(A.shape[0]):
+        row = np.abs(A.data[A.indptr[i]:A.indptr[i + 1]])
+        if row.size and row.max() / row.min() > WIDE_RANGE:
+            out.append(f"the row {repn.rows[i].constraint.name} has coefficients spanning "
+                       f"{row.max() / row.min():.1e}: check the amounts of the plants and materials it names")
+            if len(out) >= 10:
+                break
+    return out
 
 
 def _new_highs():
@@ -841,16 +1034,25 @@ def add_slots(pm: ParkModel):
 
 
 def add_exchange_links(pm: ParkModel):
-    r"""Flows only on open exchanges between running plants:
-    :math:`f_x \le U_x z_x`, :math:`f_x \ge L_x z_x`, :math:`z_x \le \text{built}_i`, :math:`z_x \le \text{built}_j`."""
+    r"""Flows only on open exchanges: :math:`f_x \le U_x z_x`, :math:`f_x \ge L_x z_x`.
+
+    A flow needs both plants to run without a row of its own: a plant that is not built
+    (or is closed) has no activity, so it makes nothing to send (output balance) and
+    needs nothing to receive (slots and input balance). The rows
+    :math:`z_x \le \text{built}_i`, :math:`z_x \le \text{built}_j` are therefore kept only
+    where an exchange is forced open (there they force its plants to run); on every
+    other exchange they tighten the relaxation little and cost HiGHS's heuristics up to a
+    factor of 60 (benchmarks/row_families.py). A link left open without flow is closed
+    when the solution is polished (:meth:`ParkModel._polish`)."""
     m = pm.m
     ub = pm.x_ub
     m.link = pyo.Constraint(pm.x_index, rule=lambda _, i: m.f[i] <= ub[i] * m.z[i])
     with_min = [i for i, x in enumerate(pm.exchanges) if x.min]
     m.link_min = pyo.Constraint(with_min, rule=lambda _, i: m.f[i] >= pm.exchanges[i].min * m.z[i])
     cond = pm._cand_set | pm._close_set
-    src = [i for i, x in enumerate(pm.exchanges) if x.source in cond]
-    dst = [i for i, x in enumerate(pm.exchanges) if x.target in cond]
+    forced = [i for i, x in enumerate(pm.exchanges) if x.force and not x.forbid]
+    src = [i for i in forced if pm.exchanges[i].source in cond]
+    dst = [i for i in forced if pm.exchanges[i].target in cond]
     m.link_source = pyo.Constraint(src, rule=lambda _, i: m.z[i] <= pm.built_expr(pm.exchanges[i].source))
     m.link_target = pyo.Constraint(dst, rule=lambda _, i: m.z[i] <= pm.built_expr(pm.exchanges[i].target))
 
@@ -948,7 +1150,7 @@ def add_limits(pm: ParkModel):
 
 
 # ====================================================================== infeasibility
-def explain_infeasible(source: ParkModel) -> list[str]:
+def explain_infeasible(source: ParkModel, opts: Options | None = None) -> list[str]:
     """Name, in the park's words, why it cannot run.
 
     First an elastic copy of the model (same structure fixed, no limits), in which every
@@ -968,12 +1170,13 @@ def explain_infeasible(source: ParkModel) -> list[str]:
         pm.m.force_build.deactivate()
     pm.m.objective = pyo.Objective(expr=pm.m.e_slack, sense=pyo.minimize)
     pm._objective_name = "slack"
+    diag = _diagnosis_options(source, opts)
     try:
-        pm.run(Options(time_limit=60), explain=False)
+        pm.run(diag, explain=False)
     except (InfeasibleError, SolverError):
         return ["the park cannot run as stated, and no single plant or material could be named"]
     if (pm.m.e_slack() or 0.0) <= 1e-6 and limits:
-        return _explain_limits(pm, limits)
+        return _explain_limits(pm, limits, diag)
     reasons: list[str] = []
     m = pm.m
     mats = case.materials

@@ -219,7 +219,11 @@ class SettingsSpec(_Strict):
     status_quo: bool = Field(False, description="Solve only today's park: existing plants and existing "
                              "exchanges (a scenario may set this).")
     time_limit: float = Field(60.0, gt=0, description="Solver time limit in seconds per solve.")
-    mip_gap: float = Field(1e-4, ge=0, description="Relative MIP gap at which the solver stops.")
+    mip_gap: float = Field(1e-4, ge=0, lt=1, description="Relative MIP gap at which the solver stops: "
+                           "|objective - bound| / |objective|.")
+    mip_abs_gap: Q = Field("0 CNY/yr", description="Absolute MIP gap in the objective's own unit at which the "
+                           "solver stops (money per period for cost and profit, t for reuse, CO2 and disposal); "
+                           "a plain number is taken in that unit. 0: only the relative gap stops the solver.")
 
 
 class UnitsSpec(_Strict):
