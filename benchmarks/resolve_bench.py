@@ -79,6 +79,8 @@ def main(argv=None):
     non_highs_reb = med(r["total"] - r["highs"] for r in reb)
     print(f"outside HiGHS per solve: re-solve {non_highs:.2f} s vs rebuild {non_highs_reb:.2f} s "
           f"(ratio {non_highs / non_highs_reb:.2f})", flush=True)
+    if args.points < 2:
+        return
     t0 = time.perf_counter()
     df = symbiosis.pareto(case, points=args.points, time_limit=args.time_limit, mip_gap=0.01, threads=1)
     print(f"\npareto(case, points={args.points}): {time.perf_counter() - t0:.1f} s, {len(df)} points kept")
