@@ -67,7 +67,15 @@ def child_symbiosis(path: str, time_limit: float) -> dict:
     t_load = time.perf_counter() - t0
     pm = ParkModel(case)
     t0 = time.perf_counter()
-    r = symbiosis.optimize(case, "cost", model=pm, time_limit=time_limit, mip_gap=0.01, threads=1)
+    try:
+        r = symbiosis.optimize(case, "cost", model=pm, time_limit=time_limit, mip_gap=0.01, threads=1)
+    except symbiosis.SolverError as exc:  # no network within the time limit: say so in the table
+        wall = time.perf_counter() - t_start
+        inside = pm.timings.get("solve", 0.0)
+        return {"load": t_load, "candidates": pm.timings["candidates"], "build": pm.timings["build"],
+                "handoff": pm.timings.get("handoff", 0.0), "highs": inside, "after": 0.0, "wall": wall,
+                "outside": wall - inside, "objective": float("nan"), "bound": float("nan"),
+                "status": f"no solution ({exc})"[:60], "exchanges": len(pm.exchanges), "rows": 0, "base_mb": base}
     t_opt = time.perf_counter() - t0
     wall = time.perf_counter() - t_start
     tm = r.timings
