@@ -394,7 +394,7 @@ def shapley_sampled(game: Game, samples: int = 200, *, seed: int = 0, scheduler:
 
 def core_check(players: list[str], gains: dict[frozenset, float], allocation: dict[str, float],
                tol: float = 1e-6) -> dict:
-    """Is the core of the gain game empty? The least-core LP
+    r"""Is the core of the gain game empty? The least-core LP
     :math:`\min \varepsilon: \sum_{i\in S} x_i \ge g(S) - \varepsilon\ \forall S, \sum x = g(N)`;
     the core is empty when :math:`\varepsilon^* > 0`, and the coalition named is the one
     that gains most by leaving ``allocation`` (the Shapley split): :math:`g(S) - x(S)`."""
@@ -446,7 +446,7 @@ def _price_bounds(case: Case, material: str, bounds: dict | None) -> tuple[float
 
 def transfer_prices(case: Case, result: Result, company: dict[str, str], alone: dict[str, float],
                     targets: dict[str, float] | None = None, bounds: dict | None = None) -> tuple[pd.DataFrame, dict]:
-    """Transfer prices on the exchanges between companies of ``result``'s network.
+    r"""Transfer prices on the exchanges between companies of ``result``'s network.
 
     The default payments :math:`P_x` make each company's margin after transfers equal to
     its standalone margin plus its ``targets`` share of the gain (default: the gain of

@@ -109,11 +109,12 @@ def print_gains(c, g) -> None:
     title = (f"{c.name}: who gains (by {s['by']}, baseline {s['baseline']}; gain of cooperation "
              f"{_money(s['gain'], money)}; Shapley {s['shapley_method']}"
              + (f", {s['sampled']['samples']} permutations" if sampled and s.get("sampled") else "")
-             + f"; margins in {money}/yr)")
+             + f"; margins in {money}/yr)\nalone: standalone margin; in park: before transfers; after: with "
+            "the transfers received; gain: after - alone; Shapley: share of the gain of cooperation")
     t = Table(title=title, title_justify="left")
-    for col in ("company", "standalone", "in park", "transfers", "after transfers", "gain", "Shapley share"):
+    for col in ("company", "alone", "in park", "transfers", "after", "gain", "Shapley"):
         t.add_column(col, justify="left" if col == "company" else "right", overflow="fold",
-                     no_wrap=col != "company", min_width=14 if col == "company" else None)
+                     min_width=14 if col == "company" else None)
     for r in g.companies.itertuples():
         sh = "-" if r.shapley != r.shapley else _money(r.shapley, money, False)
         if sampled and r.shapley_ci95:
@@ -133,7 +134,7 @@ def print_gains(c, g) -> None:
                   title_justify="left")
         for col in ("exchange", "flow", "price", "payment", "range"):
             t.add_column(col, justify="left" if col == "exchange" else "right", overflow="fold",
-                         no_wrap=col != "exchange", min_width=18 if col == "exchange" else None)
+                         min_width=18 if col == "exchange" else None)
         for r in need.itertuples():
             t.add_row(f"{r.source} -> {r.target}: {r.material}", fmt(r.flow, f"{r.unit}/yr"),
                       f"{_price(r.price)} /{r.unit}", _money(r.payment, money),
