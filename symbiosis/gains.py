@@ -748,7 +748,9 @@ def gains(case: Case, *, by: str = "company", baseline: str = "alone", fair: boo
         prices, finfo = transfer_prices(case, fair_result, game.company, alone, targets, price_bounds)
         chosen, chosen_margin, chosen_info = fair_result, fair_margin, finfo
         changed = sorted(set(_network(park)) ^ set(_network(fair_result)))
+        gap = (mip_gap if mip_gap is not None else case.settings.mip_gap) * abs(total_park) + 1.0
         fair_info = {"park_margin_fair": total_fair, "fairness_cost": total_park - total_fair,
+                     "within_gap": abs(total_park - total_fair) <= gap, "gap_money": gap,
                      "network_changes": changed, "prices_feasible": finfo["feasible"]}
         timings["fair"] = time.perf_counter() - t0
 

@@ -157,9 +157,10 @@ def print_gains(c, g) -> None:
                       "margins take the split of those caps that the standalone solve found")
     if s.get("fair"):
         f = s["fair"]
+        cost = (f"nothing (0 within the solvers' gap of {_money(f['gap_money'], money)}; a changed network is "
+                f"another optimum of equal cost)" if f["within_gap"] else _money(f["fairness_cost"], money))
         console.print(f"fair design: park margin {_money(f['park_margin_fair'], money)} against "
-                      f"{_money(s['park_total'], money)} unconstrained: fairness costs "
-                      f"{_money(f['fairness_cost'], money)}; network changes: "
+                      f"{_money(s['park_total'], money)} unconstrained: fairness costs {cost}; network changes: "
                       + (", ".join(f["network_changes"]) or "none"))
     tm = s["timings_s"]
     console.print("time: " + ", ".join(f"{k} {v:.2f} s" for k, v in tm.items()) + f" ({s['solves']} solves)")
