@@ -15,6 +15,7 @@ from symbiosis.api import compare, optimize
 from symbiosis.case import Case
 from symbiosis.check import check_result
 from symbiosis.decision import alternatives, explain, pareto
+from symbiosis.gains import gains
 from symbiosis.errors import CaseError, InfeasibleError, SolverError, SymbiosisError
 from symbiosis.io import load_case
 from symbiosis.model import Options, ParkModel
@@ -23,4 +24,4 @@ from symbiosis.result import Result
 __version__ = "0.1.0"
 __all__ = ["load_case", "optimize", "compare", "Case", "Result", "ParkModel", "Options", "check_result",
            "CaseError", "InfeasibleError", "SolverError", "SymbiosisError", "examples", "__version__",
-           "pareto", "alternatives", "explain"]
+           "pareto", "alternatives", "explain", "gains"]

@@ -108,6 +108,7 @@ class Plant:
     location: tuple[float, float] | None = None
     park: str = ""
     sector: str = ""
+    company: str = ""  # the owner; "" when the case names none (see symbiosis.gains)
 
     @property
     def is_candidate(self) -> bool:

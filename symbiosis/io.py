@@ -708,7 +708,14 @@ class _Resolver:
             fixed_cost=self.q(p.fixed_cost, f"{self.money}/{self.period}", f"{entry}.fixed_cost",
                               min_value=0, default=0.0),
             location=tuple(p.location) if p.location else None, park=p.park or "",
-            sector=p.sector or proc.sector)
+            sector=p.sector or proc.sector,
+            company=self._company(entry, p.company))
+
+    def _company(self, entry: str, company: str | None) -> str:
+        if company is not None and not company.strip():
+            self.problem(f"{entry}.company", "an empty company name; give the owner's name or leave "
+                         "'company' out (the plant is then a company of its own)")
+        return (company or "").strip()
 
     def _exchange(self, i: int, e: schema.ExchangeSpec, plants, processes, materials):
         entry = f"exchanges[{i}]"

@@ -144,6 +144,8 @@ class PlantSpec(Sourced):
     location: tuple[float, float] | None = Field(None, description="[longitude, latitude] in degrees.")
     park: str | None = Field(None, description="The park or zone the plant belongs to.")
     sector: str | None = Field(None, description="Overrides the process's sector.")
+    company: str | None = Field(None, description="The company that owns (or would build) the plant, as the "
+                                "sources name it; default: a company of its own (see symbiosis gains).")
 
 
 class ExchangeSpec(Sourced):
