@@ -124,7 +124,8 @@ def make_result(case: Case, exchanges: list[Exchange], sol, timings: dict | None
     The tables account for every KPI row by row (``tests/test_accounting.py``):
     capex = plants.capex + exchanges.capex; capex_annualised = plants.capex_annualised;
     operating_cost = plants.operating_cost; transport_and_link_cost = exchanges.cost
-    (transport_cost + fixed_cost of every ``open`` link, with or without flow);
+    (transport_cost + fixed_cost of every ``open`` link: one with flow, or without flow
+    but with a fixed cost or capex paid);
     purchases, sales, disposal_cost = market.purchase_cost, sales_revenue, disposal_cost;
     co2 = plants.co2 + inputs.co2 + market.co2; annualised_cost = plants.annual_cost +
     exchanges.cost + market.annual_cost + inputs.annual_cost (the carbon price on each
@@ -189,7 +190,11 @@ def make_result(case: Case, exchanges: list[Exchange], sol, timings: dict | None
     link_capex = np.fromiter((x.capex for x in exchanges), float, n)
     flow = np.fromiter((sol.flow.get(x.key, 0.0) for x in exchanges), float, n)
     flow[flow < EPS] = 0.0
-    opened = np.fromiter((bool(sol.opened.get(x.key, False)) for x in exchanges), bool, n)
+    forced = ex["forced"].to_numpy()
+    # open: the link carries flow or costs something (a link the solver left switched on
+    # with neither flow nor cost changes nothing and is not reported open)
+    opened = np.fromiter((bool(sol.opened.get(x.key, False)) for x in exchanges), bool, n) & (
+        (flow > EPS) | (fixed > 0) | (link_capex > 0) | forced)
     used = sorted(set(ex["material"]))
     by_mat = {"unit": {mn: mats[mn].unit for mn in used}, "kind": {mn: mats[mn].kind for mn in used},
               "w": {mn: (mats[mn].reuse_weight if mats[mn].is_byproduct else 0.0) for mn in used},
@@ -197,7 +202,7 @@ def make_result(case: Case, exchanges: list[Exchange], sol, timings: dict | None
     ex["unit"] = ex["material"].map(by_mat["unit"])
     ex["kind"] = ex["material"].map(by_mat["kind"])
     ex["open"] = opened
-    ex["chosen"] = opened & ((flow > EPS) | ex["forced"].to_numpy())
+    ex["chosen"] = opened & ((flow > EPS) | forced)
     ex["flow"] = flow
     ex["transport_cost"] = unit_cost * flow
     ex["fixed_cost"] = np.where(opened, fixed, 0.0)
