@@ -119,8 +119,28 @@ def _jsonable(v):
 
 
 def make_result(case: Case, exchanges: list[Exchange], sol, timings: dict | None = None) -> Result:
-    """Build the tables of a solution (``symbiosis.model.Solution``)."""
+    """Build the tables of a solution (``symbiosis.model.Solution``).
+
+    The tables account for every KPI row by row (``tests/test_accounting.py``):
+    capex = plants.capex + exchanges.capex; capex_annualised = plants.capex_annualised;
+    operating_cost = plants.operating_cost; transport_and_link_cost = exchanges.cost
+    (transport_cost + fixed_cost of every ``open`` link: one with flow, or without flow
+    but with a fixed cost or capex paid);
+    purchases, sales, disposal_cost = market.purchase_cost, sales_revenue, disposal_cost;
+    co2 = plants.co2 + inputs.co2 + market.co2; annualised_cost = plants.annual_cost +
+    exchanges.cost + market.annual_cost + inputs.annual_cost (the carbon price on each
+    row's CO2 included); byproducts_generated, reused, sold, disposed = plants.byproducts_t,
+    exchanges.reused_t, market.sold_t, market.disposed_t; reuse_objective =
+    exchanges.reuse - plants.reuse_made; exchanges_open = exchanges.open.
+    """
+    import numpy as np
     mats = case.materials
+    carbon = case.settings.carbon_price
+    net = case.settings.reuse_basis == "net"
+
+    def t_of(mn: str) -> float:  # tonnes per unit of a mass by-product, else 0
+        m = mats[mn]
+        return float(m.tonnes) if (m.is_byproduct and m.is_mass and m.tonnes) else 0.0
     # ---------------------------------------------------------------- plants
     rows = []
     for name, p in case.plants.items():
@@ -131,37 +151,66 @@ def make_result(case: Case, exchanges: list[Exchange], sol, timings: dict | None
         k = sol.size.get(name)
         cap = p.sizes[k].capacity if (p.is_candidate and k is not None) else (p.capacity if not p.is_candidate else 0.0)
         capex = p.sizes[k].capex if (p.is_candidate and k is not None) else 0.0
+        capex_a = capex * case.crf(p.life) if capex else 0.0
+        opex = proc.operating_cost * act + (p.fixed_cost if built else 0.0)
+        co2 = proc.co2 * act
+        w_out = sum(mats[mn].reuse_weight * c for mn, c in proc.outputs.items() if mats[mn].is_byproduct)
+        made = 0.0
+        if net and w_out:
+            if p.is_candidate:
+                made = w_out * act
+            elif p.can_close or p.activity_max > p.activity_min:
+                made = w_out * (act - p.activity_min)
         rows.append({
             "plant": name, "label": p.label, "process": p.process, "sector": p.sector, "park": p.park,
             "status": p.status, "built": bool(built), "size": (k if k is not None else pd.NA),
             "capacity": cap, "activity": act, "activity_unit": proc.activity_unit,
             "utilisation": act / cap if cap > 0 else 0.0,
-            "capex": capex, "capex_annualised": capex * case.crf(p.life) if capex else 0.0,
-            "operating_cost": proc.operating_cost * act + (p.fixed_cost if built else 0.0),
-            "co2": proc.co2 * act,
+            "capex": capex, "capex_annualised": capex_a, "operating_cost": opex, "co2": co2,
+            "annual_cost": capex_a + opex + carbon * co2,
+            "byproducts_t": sum(c * act * t_of(mn) for mn, c in proc.outputs.items()),
+            "reuse_made": made,
             "lon": p.location[0] if p.location else None, "lat": p.location[1] if p.location else None,
         })
     plants = pd.DataFrame(rows)
-    # ---------------------------------------------------------------- exchanges
-    rows = []
-    for x in exchanges:
-        flow = sol.flow.get(x.key, 0.0)
-        flow = 0.0 if flow < EPS else flow
-        chosen = bool(sol.opened.get(x.key, False) and flow > EPS) or bool(x.force and sol.opened.get(x.key))
-        mat = mats[x.material]
-        rows.append({
-            "source": x.source, "target": x.target, "material": x.material, "unit": mat.unit,
-            "kind": mat.kind, "existing": x.existing, "chosen": chosen, "flow": flow,
-            "distance": x.distance, "transport_cost": x.unit_cost * flow,
-            "fixed_cost": x.fixed_cost if sol.opened.get(x.key, False) else 0.0,
-            "reuse": mat.reuse_weight * flow if mat.is_byproduct else 0.0,
-            "capex": x.capex if sol.opened.get(x.key, False) else 0.0,
-            "forced": x.force, "forbidden": x.forbid,
-        })
-    ex = pd.DataFrame(rows, columns=["source", "target", "material", "unit", "kind", "existing", "chosen", "flow",
-                                     "distance", "transport_cost", "fixed_cost", "reuse", "capex", "forced",
-                                     "forbidden"])
+    # ---------------------------------------------------------------- exchanges (vectorised)
+    cols = ["source", "target", "material", "unit", "kind", "existing", "open", "chosen", "flow", "distance",
+            "transport_cost", "fixed_cost", "cost", "capex", "reuse", "reused_t", "forced", "forbidden"]
+    n = len(exchanges)
+    ex = pd.DataFrame({
+        "source": [x.source for x in exchanges], "target": [x.target for x in exchanges],
+        "material": [x.material for x in exchanges],
+        "existing": np.fromiter((x.existing for x in exchanges), bool, n),
+        "distance": np.fromiter((x.distance for x in exchanges), float, n),
+        "forced": np.fromiter((x.force for x in exchanges), bool, n),
+        "forbidden": np.fromiter((x.forbid for x in exchanges), bool, n),
+    })
+    unit_cost = np.fromiter((x.transport_cost * x.distance for x in exchanges), float, n)
+    fixed = np.fromiter((x.fixed_cost for x in exchanges), float, n)
+    link_capex = np.fromiter((x.capex for x in exchanges), float, n)
+    flow = np.fromiter((sol.flow.get(x.key, 0.0) for x in exchanges), float, n)
+    flow[flow < EPS] = 0.0
+    forced = ex["forced"].to_numpy()
+    # open: the link carries flow or costs something (a link the solver left switched on
+    # with neither flow nor cost changes nothing and is not reported open)
+    opened = np.fromiter((bool(sol.opened.get(x.key, False)) for x in exchanges), bool, n) & (
+        (flow > EPS) | (fixed > 0) | (link_capex > 0) | forced)
+    used = sorted(set(ex["material"]))
+    by_mat = {"unit": {mn: mats[mn].unit for mn in used}, "kind": {mn: mats[mn].kind for mn in used},
+              "w": {mn: (mats[mn].reuse_weight if mats[mn].is_byproduct else 0.0) for mn in used},
+              "t": {mn: t_of(mn) for mn in used}}
+    ex["unit"] = ex["material"].map(by_mat["unit"])
+    ex["kind"] = ex["material"].map(by_mat["kind"])
+    ex["open"] = opened
+    ex["chosen"] = opened & ((flow > EPS) | forced)
+    ex["flow"] = flow
+    ex["transport_cost"] = unit_cost * flow
+    ex["fixed_cost"] = np.where(opened, fixed, 0.0)
     ex["cost"] = ex["transport_cost"] + ex["fixed_cost"]
+    ex["capex"] = np.where(opened, link_capex, 0.0)
+    ex["reuse"] = ex["material"].map(by_mat["w"]).to_numpy(float) * flow if n else 0.0
+    ex["reused_t"] = ex["material"].map(by_mat["t"]).to_numpy(float) * flow if n else 0.0
+    ex = ex.reindex(columns=cols)
     # ---------------------------------------------------------------- market
     keys = sorted(set(sol.purchase) | set(sol.sale) | set(sol.disposal))
     rows = []
@@ -171,16 +220,29 @@ def make_result(case: Case, exchanges: list[Exchange], sol, timings: dict | None
         if b == q == d == 0.0:
             continue
         mat = mats[mn]
+        buy, sell, dump = b * (mat.price or 0.0), q * (mat.sale_price or 0.0), d * (mat.disposal_cost or 0.0)
+        co2 = mat.co2_per_unit * b
         rows.append({"plant": p, "material": mn, "unit": mat.unit, "kind": mat.kind, "purchase": b, "sale": q,
-                     "disposal": d, "purchase_cost": b * (mat.price or 0.0), "sales_revenue": q * (mat.sale_price or 0.0),
-                     "disposal_cost": d * (mat.disposal_cost or 0.0)})
+                     "disposal": d, "purchase_cost": buy, "sales_revenue": sell, "disposal_cost": dump, "co2": co2,
+                     "annual_cost": buy - sell + dump + carbon * co2, "sold_t": q * t_of(mn),
+                     "disposed_t": d * t_of(mn)})
     market = pd.DataFrame(rows, columns=["plant", "material", "unit", "kind", "purchase", "sale", "disposal",
-                                         "purchase_cost", "sales_revenue", "disposal_cost"])
+                                         "purchase_cost", "sales_revenue", "disposal_cost", "co2", "annual_cost",
+                                         "sold_t", "disposed_t"])
     # ---------------------------------------------------------------- slot use
-    inputs = pd.DataFrame(
-        [{"plant": p, "slot": s, "material": mn, "unit": mats[mn].unit, "amount": v}
-         for (p, s, mn), v in sorted(sol.slot_use.items()) if v > EPS],
-        columns=["plant", "slot", "material", "unit", "amount"])
+    rows = []
+    for (p, s, mn), v in sorted(sol.slot_use.items()):
+        if v <= EPS:
+            continue
+        slot = next(x for x in case.process_of(p).slots if x.name == s)
+        e, _h, c = slot.options[mn]
+        sub = mats[mn].is_byproduct and not slot.is_plain
+        e_ref, _, c_ref = next(iter(slot.options.values()))
+        rows.append({"plant": p, "slot": s, "material": mn, "unit": mats[mn].unit, "amount": v, "co2": c * v,
+                     "annual_cost": carbon * c * v, "avoided": e * v if sub else 0.0,
+                     "co2_avoided": (e * v * c_ref / e_ref - c * v) if sub else 0.0})
+    inputs = pd.DataFrame(rows, columns=["plant", "slot", "material", "unit", "amount", "co2", "annual_cost",
+                                         "avoided", "co2_avoided"])
     # ---------------------------------------------------------------- per material
     act = dict(zip(plants["plant"], plants["activity"]))
     gen: dict[str, float] = {}
@@ -284,7 +346,7 @@ def compute_kpis(case: Case, plants, ex, market, inputs, materials, info) -> pd.
         ("annualised_cost", cost, f"{money}/yr"),
         ("profit", -cost, f"{money}/yr"),
         ("new_plants", int((plants["built"] & (plants["status"] == "candidate")).sum()), "count"),
-        ("exchanges_open", int(ex["chosen"].sum()), "count"),
+        ("exchanges_open", int(ex["open"].sum() if "open" in ex else ex["chosen"].sum()), "count"),
     ]
     for r in other_byp.itertuples():
         rows.append((f"reused_{r.material}", r.exchanged, f"{r.unit}/yr"))

@@ -75,9 +75,9 @@ def test_network_tooltips_carry_numbers(tutorial_result):
     nodes, edges, facts = network_data(tutorial_result, market=True)
     slag = next(e for e in edges if e["id"] == "pvc->slag_cement:carbide_slag")
     # 307,200 t of 356,000 t of carbide slag reused: 86.3 %
-    assert "307.2 kt/yr" in slag["title"] and "8.0 km" in slag["title"]
-    assert "86.3%" in slag["title"]
-    assert "transport cost: 1.11 M CNY/yr" in slag["title"]
+    assert "307.2 kt/yr" in slag["tip"] and "8.0 km" in slag["tip"]
+    assert "86.3%" in slag["tip"]
+    assert "transport cost: 1.11 M CNY/yr" in slag["tip"]
     cement = next(n for n in nodes if n["id"] == "slag_cement")
     assert cement["shape"] == "diamond" and cement["borderWidth"] > 1   # newly built
     assert next(n for n in nodes if n["id"] == "power")["shape"] == "dot"  # existing

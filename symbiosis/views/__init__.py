@@ -51,9 +51,10 @@ def read_result(folder):
     for col in ("label", "park", "sector", "process", "status", "activity_unit"):
         p[col] = p[col].fillna("").astype(str)
     p["label"] = [lbl or name for lbl, name in zip(p["label"], p["plant"])]
-    for df, cols in ((p, ("built",)), (tables["exchanges"], ("existing", "chosen", "forced", "forbidden"))):
+    for df, cols in ((p, ("built",)), (tables["exchanges"], ("existing", "open", "chosen", "forced", "forbidden"))):
         for c in cols:
-            df[c] = df[c].astype(str).str.lower().isin(["true", "1"])
+            if c in df:  # "open" is absent from folders written before it was added
+                df[c] = df[c].astype(str).str.lower().isin(["true", "1"])
     p["lon"] = p["lon"].astype(object).where(p["lon"].notna(), None)
     p["lat"] = p["lat"].astype(object).where(p["lat"].notna(), None)
     kpis = pd.read_csv(folder / "kpis.csv").set_index("kpi")

@@ -1,0 +1,105 @@
+"""Time the outputs of ``symbiosis solve --out`` on synthetic regions: building the tables
+(make_result), writing every file (tables, summary, network, Sankey, report, workbook),
+the size of each file, and the time chromium takes to draw the pages that open first.
+A benchmark measures; it asserts nothing.
+
+    python benchmarks/bench_outputs.py [clusters ...]      (default: 43 143 429 = 301, 1,001, 3,003 plants)
+    options: --cache DIR  keep solved results there (pickles) and reuse them
+             --no-browser skip the chromium timings
+
+Each cluster of ``synthetic.synthetic_park`` holds 7 plants.
+"""
+from __future__ import annotations
+
+import os
+import pickle
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from synthetic import synthetic_park  # noqa: E402
+
+from symbiosis.io import case_from_dict  # noqa: E402
+from symbiosis.model import Options, ParkModel  # noqa: E402
+from symbiosis.result import make_result  # noqa: E402
+from symbiosis.views import write_views  # noqa: E402
+
+CHROMIUM = os.environ.get("SYMBIOSIS_CHROMIUM", "/usr/bin/chromium")
+
+
+def solved(n: int, cache: Path | None):
+    """(case, exchanges, solution, status-quo solution) of synthetic_park(n), solved for cost."""
+    f = cache / f"res_{n}.pkl" if cache else None
+    case = case_from_dict(synthetic_park(n), file="<synthetic>")
+    if f and f.exists():
+        d = pickle.loads(f.read_bytes())
+        return case, d["exchanges"], d["result_sol"], d["sq_sol"]
+    pm = ParkModel(case)
+    sol = pm.solve(Options(objective="cost", time_limit=60, mip_gap=0.02))
+    sq = pm.solve(Options(objective="cost", time_limit=60, mip_gap=0.02, status_quo=True))
+    if f:
+        f.parent.mkdir(parents=True, exist_ok=True)
+        f.write_bytes(pickle.dumps({"exchanges": pm.exchanges, "result_sol": sol, "sq_sol": sq}))
+    return case, pm.exchanges, sol, sq
+
+
+def first_render(paths: dict[str, Path]) -> dict[str, float]:
+    """Seconds from navigation to a drawn page, offline, in headless chromium."""
+    from playwright.sync_api import sync_playwright
+    ready = {"network.html": "window.symbiosisView && window.symbiosisView.ready",
+             "report.html": "document.querySelector('#kpi-cards') !== null",
+             "sankey.html": "document.querySelector('.main-svg') !== null"}
+    out = {}
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=CHROMIUM, args=["--headless", "--no-sandbox"])
+        for name, path in paths.items():
+            page = b.new_page(viewport={"width": 1400, "height": 950})
+            page.route("**/*", lambda r: r.continue_() if r.request.url.startswith(("file:", "data:", "about:"))
+                       else r.abort())
+            t0 = time.perf_counter()
+            page.goto(path.resolve().as_uri(), timeout=600_000)
+            page.wait_for_function(ready[name], timeout=600_000, polling=50)
+            out[name] = time.perf_counter() - t0
+            page.close()
+        b.close()
+    return out
+
+
+def run(n: int, cache: Path | None, browser: bool) -> None:
+    case, exchanges, sol, sq_sol = solved(n, cache)
+    t0 = time.perf_counter()
+    r = make_result(case, exchanges, sol)
+    t_make = time.perf_counter() - t0
+    sq = make_result(case, exchanges, sq_sol)
+    with tempfile.TemporaryDirectory() as tmp:
+        out = Path(tmp) / "out"
+        t0 = time.perf_counter()
+        r.write(out, html=False, extra=lambda d: write_views(r, d, status_quo=sq))
+        t_write = time.perf_counter() - t0
+        sizes = {p.name: p.stat().st_size for p in sorted(out.iterdir())}
+        times = first_render({k: out / k for k in ("network.html", "report.html")}) if browser else {}
+    print(f"\n{len(r.plants)} plants, {len(r.exchanges)} candidate exchanges, "
+          f"{int(r.exchanges['open'].sum()) if 'open' in r.exchanges else '?'} open: make_result {t_make:.2f} s, write (all files) {t_write:.2f} s, "
+          f"total {sum(sizes.values()) / 1e6:.1f} MB")
+    for name, size in sizes.items():
+        shown = f", first render {times[name]:.2f} s" if name in times else ""
+        print(f"  {name:<16} {size / 1e6:8.2f} MB{shown}")
+
+
+def main(argv):
+    cache = None
+    if "--cache" in argv:
+        i = argv.index("--cache")
+        cache = Path(argv[i + 1])
+        del argv[i:i + 2]
+    browser = "--no-browser" not in argv
+    argv = [a for a in argv if a != "--no-browser"]
+    for n in [int(a) for a in argv] or [43, 143, 429]:
+        run(n, cache, browser)
+
+
+if __name__ == "__main__":
+    main(sys.argv[1:])
