@@ -25,3 +25,4 @@ __version__ = "0.1.0"
 __all__ = ["load_case", "optimize", "compare", "Case", "Result", "ParkModel", "Options", "check_result",
            "CaseError", "InfeasibleError", "SolverError", "SymbiosisError", "examples", "__version__",
            "pareto", "alternatives", "explain", "gains"]
+from symbiosis.outages import outages, resilient, montecarlo, criticality  # noqa: E402,F401
