@@ -140,10 +140,10 @@ def rename_and_reorder(data: dict, seed: int = 0) -> tuple[dict, dict[str, str]]
         p = copy.deepcopy(p)
         for sec in ("inputs", "outputs"):
             if isinstance(p.get(sec), dict):
+                # a slot's options keep their order: the first option names the unit the
+                # slot is counted in (its equivalences are relative to it), so reordering
+                # them changes what the case says, not only how it is written
                 p[sec] = _shuffled(p[sec], rng)
-                for flow in p[sec].values():
-                    if isinstance(flow, dict) and isinstance(flow.get("options"), dict):
-                        flow["options"] = _shuffled(flow["options"], rng)
         procs[name] = p
     d["processes"] = procs
     for spec in d["plants"].values():
