@@ -479,8 +479,12 @@ class _Resolver:
         except UnitProblem as exc:
             self.problem(entry, str(exc), file)
             return default
+        if abs(x) > 1e15:
+            self.problem(entry, f"{_short(value)} is beyond the range of a park's figure (at most 1e15 in "
+                         f"{unit.replace('(', '').replace(')', '')}); check the number and its unit", file)
+            return default
         if positive and not x > 0:
-            self.problem(entry, f"must be positive, got {value!r}", file)
+            self.problem(entry, f"must be positive, got {_short(value)}", file)
         elif min_value is not None and x < min_value:
             self.problem(entry, f"must be at least {min_value:g}, got {value!r}", file)
         return x
@@ -846,6 +850,9 @@ class _Resolver:
             return None
         if e.force and e.forbid:
             self.problem(entry, "an exchange cannot be both forced and forbidden")
+        for role, name in (("from", e.sender), ("to", e.receiver)):
+            if e.force and self.spec.plants[name].forbid:
+                self.problem(entry, f"the exchange is forced but plant {name!r} is forbidden; drop force or forbid")
         mat = materials[e.material]
         per_period = f"({mat.unit})/{self.period}"
         lo = self.q(e.min, per_period, f"{entry}.min", min_value=0)
