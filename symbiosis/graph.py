@@ -190,6 +190,12 @@ def candidate_exchanges(case: Case) -> list[Exchange]:
     for key, rule in rules.items():
         if key not in out:
             if case.plants[rule.source].forbid or case.plants[rule.target].forbid:
+                if rule.force:
+                    from symbiosis.errors import CaseError, Problem
+                    bad = rule.source if case.plants[rule.source].forbid else rule.target
+                    raise CaseError([Problem(str(case.path or "<case>"), f"exchange {rule.source} -> {rule.target}",
+                                             f"the exchange of {rule.material!r} is forced but plant {bad!r} is "
+                                             "forbidden; drop force or forbid")])
                 continue
             x = make(*key, rule=rule)
             if x is not None:

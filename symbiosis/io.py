@@ -12,6 +12,8 @@ import copy
 import difflib
 import functools
 import os
+import re
+import reprlib
 from pathlib import Path
 from typing import Any
 
@@ -33,7 +35,10 @@ def _is_plain(text: str) -> bool:
 
 def _dimension_text(value) -> str:
     from symbiosis.units import parse, _dim_name
-    return _dim_name(parse(value.strip()))
+    try:
+        return _dim_name(parse(value.strip()))
+    except UnitProblem as exc:
+        return str(exc)
 
 
 def _shipped(folder: str) -> Path:
@@ -73,24 +78,98 @@ def _construct_mapping(loader, node, deep=False):
 _UniqueKeyLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_mapping)
 
 
+MAX_FILE_BYTES = 20_000_000  # a case or library file
+MAX_VALUES = 2_000_000  # values a file may expand to (YAML aliases count each time they are used)
+MAX_DEPTH = 64  # nesting of mappings and lists
+_DEEP = re.compile(r"(?:[\[{][^\[\]{}]*){%d}" % MAX_DEPTH)
+
+
+def _short(v, n: int = 80) -> str:
+    """A bounded repr for messages: never echo a whole input."""
+    r = reprlib.Repr()
+    r.maxstring, r.maxother, r.maxlist, r.maxdict, r.maxlevel, r.maxlong = n, n, 4, 4, 2, 40
+    return r.repr(v)
+
+
+def decode_text(raw: bytes, file: str) -> str:
+    """UTF-8 (with or without a byte-order mark), UTF-16 with its mark, or GB18030 when it
+    decodes cleanly to Chinese text; anything else refused naming the byte offset."""
+    if raw.startswith((b"\xff\xfe", b"\xfe\xff")):
+        try:
+            return raw.decode("utf-16")
+        except UnicodeDecodeError:
+            pass
+    try:
+        return raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        first = exc
+    try:
+        text = raw.decode("gb18030")
+        if all(ord(ch) < 128 or "\u3000" <= ch <= "\u9fff" or "\uff00" <= ch <= "\uffef" for ch in text):
+            return text
+    except UnicodeDecodeError:
+        pass
+    line = raw[:first.start].count(b"\n") + 1
+    raise CaseError([Problem(file, f"line {line}", f"the file is not UTF-8 text: byte 0x{raw[first.start]:02x} "
+                             f"at offset {first.start} cannot be read; save the file as UTF-8")]) from None
+
+
+def _expansion_problem(data) -> str | None:
+    """Refuse structures that are too deep or expand to too many values (alias bombs)."""
+    count = 0
+    stack = [(data, 0)]
+    while stack:
+        obj, depth = stack.pop()
+        count += 1
+        if count > MAX_VALUES:
+            return (f"the file expands to more than {MAX_VALUES:,} values (YAML aliases repeated?); "
+                    "a case lists each entry once")
+        if depth > MAX_DEPTH:
+            return f"entries are nested more than {MAX_DEPTH} levels deep; a case is a few levels deep"
+        if isinstance(obj, dict):
+            stack.extend((v, depth + 1) for v in obj.values())
+            count += len(obj)
+        elif isinstance(obj, list):
+            stack.extend((v, depth + 1) for v in obj)
+    return None
+
+
 def read_yaml(path: Path) -> Any:
     """Parse a YAML file; syntax errors become a CaseError naming file, line and column."""
+    file = str(path)
     try:
-        text = Path(path).read_text(encoding="utf-8")
+        size = Path(path).stat().st_size
+        if size > MAX_FILE_BYTES:
+            raise CaseError([Problem(file, "", f"the file is {size / 1e6:.0f} MB; a case or library file is at "
+                                     f"most {MAX_FILE_BYTES / 1e6:.0f} MB")])
+        if not Path(path).is_file():
+            raise CaseError([Problem(file, "", "not a file; name a case file (.yaml or .xlsx)")])
+        raw = Path(path).read_bytes()
     except FileNotFoundError:
-        raise CaseError([Problem(str(path), "", "file not found; check the path")]) from None
+        raise CaseError([Problem(file, "", "file not found; check the path")]) from None
     except OSError as exc:
-        raise CaseError([Problem(str(path), "", f"cannot read the file: {exc.strerror}")]) from None
+        raise CaseError([Problem(file, "", f"cannot read the file: {exc.strerror}")]) from None
+    text = decode_text(raw, file)
+    if _DEEP.search(text):
+        raise CaseError([Problem(file, "", f"entries are nested more than {MAX_DEPTH} levels deep; "
+                                 "a case is a few levels deep")])
     try:
-        return yaml.load(text, Loader=_UniqueKeyLoader)
+        data = yaml.load(text, Loader=_UniqueKeyLoader)
+    except RecursionError:
+        raise CaseError([Problem(file, "", "entries are nested too deeply to read; a case is a few levels "
+                                 "deep")]) from None
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark
         where = f"line {mark.line + 1}, column {mark.column + 1}" if mark else ""
-        raise CaseError([Problem(str(path), where, f"YAML syntax error: {exc.problem}"
-                                 + (f" ({exc.context})" if exc.context else "")
+        raise CaseError([Problem(file, where, f"YAML syntax error: {_short(exc.problem, 200)}"
+                                 + (f" ({_short(exc.context, 200)})" if exc.context else "")
                                  + "; check indentation, colons and quotes there")]) from None
     except yaml.YAMLError as exc:
-        raise CaseError([Problem(str(path), "", f"YAML error: {exc}")]) from None
+        raise CaseError([Problem(file, "", f"YAML error: {_short(str(exc), 300)}")]) from None
+    bad = _expansion_problem(data)
+    if bad:
+        raise CaseError([Problem(file, "", bad)])
+    return data
 
 
 # --------------------------------------------------------------------------- pydantic errors
@@ -154,13 +233,57 @@ def problems_from_validation(exc: ValidationError, file: str, model: type[BaseMo
             msg = f"unknown field {last!r}" + (f"; did you mean {close[0]!r}?" if close else
                                               (f"; allowed fields: {', '.join(sorted(known))}" if known else ""))
         elif typ == "literal_error":
-            msg = f"{err['input']!r} is not allowed; expected {err['ctx']['expected']}"
+            msg = f"{_short(err['input'])} is not allowed; expected {err['ctx']['expected']}"
         else:
-            msg = err["msg"].removeprefix("Value error, ")
+            msg = _words(err)
             if "input" in err and typ not in ("value_error",):
-                msg += f" (got {err['input']!r})"
-        problems.append(Problem(file, entry_path(loc), msg))
+                msg += f" (got {_short(err['input'])})"
+        problems.append(Problem(file, entry_path(tuple(p for p in loc if not _is_type_tag(p))), msg))
     return problems
+
+
+def _is_type_tag(part) -> bool:
+    """pydantic names the branch of a union in the location ('str', 'list[str]'): not an entry."""
+    return isinstance(part, str) and (part in ("str", "int", "float", "bool") or "[" in part or
+                                      part.startswith(("function-", "tuple", "list", "dict")))
+
+
+_REQUIRED = {}
+
+
+def _required_fields(class_name: str) -> str:
+    model = getattr(schema, class_name, None)
+    if not (isinstance(model, type) and issubclass(model, BaseModel)):
+        return ""
+    names = [f.alias or n for n, f in model.model_fields.items() if f.is_required()]
+    return ", ".join(names)
+
+
+def _words(err: dict) -> str:
+    """A pydantic error in the park's words, without class names."""
+    typ = err["type"]
+    ctx = err.get("ctx") or {}
+    if typ == "model_type" or typ == "model_attributes_type":
+        req = _required_fields(str(ctx.get("class_name", "")))
+        return "expected a mapping" + (f" with {req}" if req else " of fields")
+    if typ == "dict_type":
+        return "expected a mapping (name: entry)"
+    if typ == "list_type":
+        return "expected a list"
+    if typ in ("tuple_type",):
+        return "expected a list of two numbers"
+    if typ in ("string_type", "string_sub_type"):
+        return "expected text"
+    if typ in ("bool_type", "bool_parsing"):
+        return "expected true or false"
+    if typ in ("float_type", "float_parsing", "int_type", "int_parsing", "int_from_float"):
+        return "expected a number" if typ.startswith("float") else "expected a whole number"
+    if typ == "finite_number":
+        return "expected a finite number (not nan or inf)"
+    if typ in ("too_short", "too_long"):
+        return f"expected {ctx.get('min_length', ctx.get('max_length', ''))} items"
+    msg = err["msg"].removeprefix("Value error, ")
+    return msg.replace("Input should be", "expected")
 
 
 # --------------------------------------------------------------------------- library
@@ -358,8 +481,12 @@ class _Resolver:
         except UnitProblem as exc:
             self.problem(entry, str(exc), file)
             return default
+        if abs(x) > 1e15:
+            self.problem(entry, f"{_short(value)} is beyond the range of a park's figure (at most 1e15 in "
+                         f"{unit.replace('(', '').replace(')', '')}); check the number and its unit", file)
+            return default
         if positive and not x > 0:
-            self.problem(entry, f"must be positive, got {value!r}", file)
+            self.problem(entry, f"must be positive, got {_short(value)}", file)
         elif min_value is not None and x < min_value:
             self.problem(entry, f"must be at least {min_value:g}, got {value!r}", file)
         return x
@@ -533,7 +660,7 @@ class _Resolver:
             to_float(value, "dimensionless", allow_plain=True)
             got = "no unit" if not isinstance(value, str) or _is_plain(value) else "a dimensionless number"
         except UnitProblem as exc:
-            got = str(exc) if "cannot read" in str(exc) else f"{value!r} is in {_dimension_text(value)}"
+            got = f"{_short(value)} is in {_dimension_text(value)}" if " is in " in str(exc) else str(exc)
         self.problem(entry, f"{got}; {what or 'this'} is counted in {unit} ({dimension_of(unit)}): write the "
                      f"amount per {activity} of activity, e.g. '1.2 {unit}' or '1.2 {unit}/{activity}'", file)
         return None
@@ -746,6 +873,9 @@ class _Resolver:
             return None
         if e.force and e.forbid:
             self.problem(entry, "an exchange cannot be both forced and forbidden")
+        for role, name in (("from", e.sender), ("to", e.receiver)):
+            if e.force and self.spec.plants[name].forbid:
+                self.problem(entry, f"the exchange is forced but plant {name!r} is forbidden; drop force or forbid")
         mat = materials[e.material]
         per_period = f"({mat.unit})/{self.period}"
         lo = self.q(e.min, per_period, f"{entry}.min", min_value=0)

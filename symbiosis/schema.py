@@ -13,8 +13,14 @@ from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, WithJsonSche
 
 
 def _quantity_text(v: Any) -> Any:
+    import math
+    import reprlib
     if isinstance(v, bool) or not isinstance(v, (str, int, float)):
-        raise ValueError(f"expected a quantity such as '300 kt/yr' (a number and a unit), got {v!r}")
+        raise ValueError(f"expected a quantity such as '300 kt/yr' (a number and a unit), got {reprlib.repr(v)}")
+    if isinstance(v, float) and not math.isfinite(v):
+        raise ValueError(f"{v!r} is not a finite number; write a number and a unit such as '300 kt/yr'")
+    if isinstance(v, int) and abs(v) > 10 ** 18:
+        raise ValueError(f"{reprlib.repr(v)} is too large to be a park's figure")
     return v
 
 
@@ -27,7 +33,7 @@ Share = Annotated[Any, BeforeValidator(_quantity_text), WithJsonSchema(
 
 
 class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", populate_by_name=True)
+    model_config = ConfigDict(extra="forbid", populate_by_name=True, allow_inf_nan=False)
 
 
 class Sourced(_Strict):
@@ -149,7 +155,7 @@ class PlantSpec(Sourced):
 
 
 class ExchangeSpec(Sourced):
-    model_config = ConfigDict(extra="forbid", populate_by_name=True)
+    model_config = ConfigDict(extra="forbid", populate_by_name=True, allow_inf_nan=False)
     sender: str = Field(alias="from", description="Plant that sends the material.")
     receiver: str = Field(alias="to", description="Plant that receives it.")
     material: str
