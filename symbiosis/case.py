@@ -185,6 +185,15 @@ class Case:
     #: limits of every solve: capex, new_plants, co2, disposal, cost, min_reuse, min_reuse_rate
     #: and "min_reuse_rate:<material>" (see ParkModel.set_limits)
     limits: dict[str, float] = field(default_factory=dict)
+    #: entries changed by :meth:`with_changes` since the case was read from its file
+    changes: dict = field(default_factory=dict, repr=False)
+
+    def with_changes(self, changes: dict) -> "Case":
+        """A new validated case with ``changes`` applied, e.g.
+        ``case.with_changes({"materials.coal.price": "700 CNY/t"})``: entries as in the
+        case file and ``symbiosis sweep --vary`` (see :mod:`symbiosis.changes`)."""
+        from symbiosis.changes import with_changes
+        return with_changes(self, changes)
 
     def process_of(self, plant: str) -> Process:
         return self.processes[self.plants[plant].process]

@@ -62,6 +62,12 @@ COMPONENTS = [("capex_annualised", "capex"), ("transport_and_link_cost", "distan
               ("operating_cost", "operating cost")]
 
 
+def _report(progress, done: int, total: int, message: str) -> None:
+    """Tell a ``progress(done, total, message)`` callback how far the work is."""
+    if progress is not None:
+        progress(done, total, message)
+
+
 def _tol(v: float) -> float:
     return 1e-8 * max(1.0, abs(v))
 
@@ -309,7 +315,7 @@ def _row(session: Session, p: Point) -> dict:
 def pareto(case: Case, x: str = "cost", y: str = "reuse", points: int = 11, *, model: ParkModel | None = None,
            limits: dict | None = None, time_limit: float | None = None, mip_gap: float | None = None,
            threads: int | None = None, html: str | Path | None = None, keep_results: bool = False,
-           structure: str = "byproducts") -> pd.DataFrame:
+           structure: str = "byproducts", progress=None) -> pd.DataFrame:
     """The Pareto front of two objectives by the epsilon-constraint method.
 
     The two ends are the lexicographic optima (best ``x``, then best ``y``; best ``y``,
@@ -331,6 +337,8 @@ def pareto(case: Case, x: str = "cost", y: str = "reuse", points: int = 11, *, m
     keep_results : add a ``result`` column holding each point's :class:`Result`.
     structure : ``"byproducts"`` (plants and by-product exchanges make a network) or
         ``"all"`` (every free binary); see the module's docstring.
+    progress : optional ``callable(done, total, message)``, called before the first
+        solve and after each epsilon step (``total`` is ``points``).
 
     Returns
     -------
@@ -357,10 +365,13 @@ def pareto(case: Case, x: str = "cost", y: str = "reuse", points: int = 11, *, m
     s = Session(case, model, limits=limits, time_limit=time_limit, mip_gap=mip_gap, threads=threads,
                 structure=structure)
     found: list[Point] = []
+    _report(progress, 0, points, f"best {x}")
     try:
         a = s.point(s.first(f"{x}-then-{y}"))
+        _report(progress, 1, points, f"best {y}")
         b = s.point(s.lexicographic(y, x))
         found += [a, b]
+        _report(progress, 2, points, "epsilon steps")
         xa, xb = a.values[x], b.values[x]
         if abs(xa - xb) > _tol(xa):
             for i in range(1, points - 1):
@@ -370,6 +381,9 @@ def pareto(case: Case, x: str = "cost", y: str = "reuse", points: int = 11, *, m
                     found.append(s.point(s.lexicographic(y, x)))
                 except InfeasibleError:
                     continue
+                finally:
+                    _report(progress, i + 2, points, f"step {i} of {points - 2}")
+        _report(progress, points, points, "done")
     finally:
         s.restore()
     front = _non_dominated(found, x, y)
@@ -457,7 +471,7 @@ def pareto_figure(df: pd.DataFrame):
 def alternatives(case: Case, k: int = 5, objective: str | None = None, *, weights: dict | None = None,
                  model: ParkModel | None = None, limits: dict | None = None, time_limit: float | None = None,
                  mip_gap: float | None = None, threads: int | None = None,
-                 keep_results: bool = False, structure: str = "byproducts") -> pd.DataFrame:
+                 keep_results: bool = False, structure: str = "byproducts", progress=None) -> pd.DataFrame:
     """The ``k`` best structurally different networks, ranked (P-graph's n-best).
 
     Solve, record the network's binary pattern, add the integer (no-good) cut
@@ -473,6 +487,8 @@ def alternatives(case: Case, k: int = 5, objective: str | None = None, *, weight
     structure : what makes two networks different: ``"byproducts"`` (default: the plants
         and by-product exchanges; the cut is on those binaries, the others stay free) or
         ``"all"``.
+    progress : optional ``callable(done, total, message)``, called before each solve
+        and at the end (``total`` is ``k``).
 
     Returns
     -------
@@ -495,6 +511,7 @@ def alternatives(case: Case, k: int = 5, objective: str | None = None, *, weight
     found: list[Point] = []
     try:
         for n in range(int(k)):
+            _report(progress, n, int(k), f"network {n + 1} of {int(k)}")
             if n == 0:
                 info = s.first(objective, weights)  # an infeasible park raises, with its reasons
             else:
@@ -511,6 +528,7 @@ def alternatives(case: Case, k: int = 5, objective: str | None = None, *, weight
             s.pm.add_cut(ones, zeros)
     finally:
         s.restore()
+    _report(progress, int(k), int(k), f"{len(found)} networks")
     rows = []
     if found:
         best_plants, best_ex = s.network(found[0].pattern)
@@ -532,7 +550,7 @@ def alternatives(case: Case, k: int = 5, objective: str | None = None, *, weight
 def explain(case: Case, exchange: str | tuple | None = None, plant: str | None = None, *,
             objective: str | None = None, break_even: bool | int = 10, model: ParkModel | None = None,
             limits: dict | None = None, time_limit: float | None = None, mip_gap: float | None = None,
-            threads: int | None = None, structure: str = "byproducts") -> pd.DataFrame:
+            threads: int | None = None, structure: str = "byproducts", progress=None) -> pd.DataFrame:
     """Why was this not chosen? The regret table of the park's candidates.
 
     For every candidate not chosen in the optimum, the objective when it is forced in;
@@ -562,6 +580,8 @@ def explain(case: Case, exchange: str | tuple | None = None, plant: str | None =
     objective : as :func:`alternatives` (default: the case's).
     structure : ``"byproducts"`` (default: rows for plants and by-product exchanges) or
         ``"all"`` (a row for every free binary, energy and product links too).
+    progress : optional ``callable(done, total, message)``: once per candidate tested,
+        then once per break-even bisection (``total`` grows by the bisections to come).
 
     "Forced in" means used: an exchange carries at least a little (see the module's
     docstring), and the model chooses how much, often the least. So a small regret can
@@ -589,6 +609,7 @@ def explain(case: Case, exchange: str | tuple | None = None, plant: str | None =
     s = Session(case, model, limits=limits, time_limit=time_limit, mip_gap=mip_gap, threads=threads,
                 structure=structure)
     rows: list[dict] = []
+    _report(progress, 0, 1, "the best network")
     try:
         base = s.point(s.first(objective))
         base_value = base.values[primary] if primary in base.values else base.info.objective
@@ -607,9 +628,11 @@ def explain(case: Case, exchange: str | tuple | None = None, plant: str | None =
                 names = [] if exchange is None else names
             else:
                 names = ([n for n in names if n == plant] if exchange is None else names + [plant])
-        for name in names:
+        for i, name in enumerate(names):
+            _report(progress, i, len(names), f"testing {name}")
             rows.append(_test(s, name, objective, primary, sense, base, base_value))
-        _break_even(s, rows, objective, base, break_even)
+        _report(progress, len(names), len(names), "tested")
+        _break_even(s, rows, objective, base, break_even, progress=progress, done=len(names))
     finally:
         s.restore()
     df = pd.DataFrame(rows, columns=["candidate", "kind", "chosen", "test", "objective", "regret",
@@ -788,7 +811,8 @@ def _plant_not_free(s: Session, plant: str) -> dict:
     return row
 
 
-def _break_even(s: Session, rows: list[dict], objective: str, base: Point, limit: bool | int):
+def _break_even(s: Session, rows: list[dict], objective: str, base: Point, limit: bool | int,
+                progress=None, done: int = 0):
     """Subsidy at which rejected candidates enter; exact for plants, bisection for exchanges."""
     counts_cost = objective in ("cost", "profit") or objective.endswith(("-then-cost", "-then-profit"))
     if not counts_cost or limit is False:
@@ -825,10 +849,12 @@ def _break_even(s: Session, rows: list[dict], objective: str, base: Point, limit
             # the same bound as the base solve's second stage: from its first stage's value
             best = base.info.stages[0]["value"] if base.info.stages else base.values[first]
             s.pm.set_bound(first, best - _tol(best) if SENSE[first] == "max" else best + _tol(best))
-        for r in exch:
+        for j, r in enumerate(exch):
+            _report(progress, done + j, done + len(exch), f"break-even of {r['candidate']}")
             g = s.groups[r["candidate"]]
             r["break_even"] = _bisect(s, g, base_cost, r["cost_change"], r.get("_flow", math.nan))
             r["break_even_unit"] = unit_of[id(r)]
+        _report(progress, done + len(exch), done + len(exch), "break-even done")
     finally:
         s.pm.set_subsidy(None)
         s.pm.set_objective("cost")

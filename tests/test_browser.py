@@ -236,3 +236,47 @@ def test_physics_layout_is_frozen_once_stable(browser, tmp_path, tutorial_result
     assert pg.page.evaluate("() => network.getPositions()") == before
     assert pg.errors == [] and pg.blocked == []
     pg.page.close()
+
+
+def test_sankey_tooltip_shows_the_flow_and_one_scale(browser, tutorial_views):
+    """Hover a link of sankey.html: the tooltip names the material and its flow as a
+    number with its unit (not a template plotly left unfilled); status quo and optimised
+    nodes are drawn at one height per tonne."""
+    import re
+    folder, r = tutorial_views
+    pg = Page(browser)
+    pg.open(folder / "sankey.html")
+    pg.page.wait_for_selector(".sankey-link", timeout=20_000)
+    # the first view (by-products) of the optimised side: hover its widest link
+    link = pg.page.evaluate_handle("""() => {
+        const links = [...document.querySelectorAll('.sankey')[1].querySelectorAll('.sankey-link')];
+        let best = null, w = -1;
+        for (const l of links) { const b = l.getBoundingClientRect(); if (b.height * b.width > w) {
+            w = b.height * b.width; best = l; } }
+        return best; }""")
+    box = link.as_element().bounding_box()
+    pg.page.mouse.move(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
+    pg.page.wait_for_selector(".hoverlayer .hovertext", timeout=5_000)
+    text = pg.page.evaluate("() => [...document.querySelectorAll('.hoverlayer .hovertext text tspan.line')]"
+                            ".map(t => t.textContent).join('\\n')")
+    assert "%{" not in text
+    m = re.search(r"^(\w+) \((exchange|sale|disposal|purchase)\): ([\d,.]+) (k|M|G)?t/yr", text, flags=re.M)
+    assert m, text
+    value = float(m.group(3).replace(",", "")) * {"k": 1e3, "M": 1e6, "G": 1e9, None: 1}[m.group(4)]
+    mat = m.group(1)
+    ex, mk = r.chosen_exchanges, r.market
+    flows = list(ex.loc[ex["material"] == mat, "flow"]) + \
+        list(mk.loc[mk["material"] == mat, ["sale", "disposal", "purchase"]].to_numpy().ravel())
+    assert any(abs(value - f) <= 0.051 * max(1.0, f) for f in flows if f > 0), (text, flows)
+    # one scale: pixels per tonne of every node rectangle agree between the two diagrams
+    ratios = pg.page.evaluate("""() => [...document.querySelectorAll('.sankey')].map(s =>
+        [...s.querySelectorAll('.node-rect')].map(n => {
+            const d = n.__data__; return d && d.node && d.node.value > 0 ? n.getBBox().height / d.node.value : null;
+        }).filter(v => v !== null && isFinite(v)))""")
+    assert len(ratios) == 2 and all(ratios)
+    per_side = [sorted(x)[len(x) // 2] for x in ratios]
+    assert per_side[0] == pytest.approx(per_side[1], rel=0.1), per_side
+    assert pg.errors == [] and pg.blocked == []
+    if SHOTS:
+        (SHOTS / "sankey_hover.png").write_bytes(pg.page.screenshot())
+    pg.page.close()

@@ -146,8 +146,12 @@ def test_sankey_one_material_and_one_plant(tutorial_result):
 
 def test_sankey_side_by_side(tutorial_compared):
     fig = sankey_figure(tutorial_compared["optimised"], tutorial_compared["status quo"])
-    assert len(fig.data) == 2
-    assert fig.data[0].domain.x[1] <= fig.data[1].domain.x[0]
+    sankeys = [t for t in fig.data if t.type == "sankey"]
+    assert len(sankeys) == 2
+    assert sankeys[0].domain.x[1] <= sankeys[1].domain.x[0]
+    # a legend names every material drawn
+    legend = {t.name for t in fig.data if t.type == "scatter"}
+    assert legend == set(sankeys[0].link.label) | set(sankeys[1].link.label)
     # the status quo disposes of all 516,000 t of by-products
     sq = sankey_data(tutorial_compared["status quo"])
     assert sum(v for k, v in zip(sq["kind"], sq["value"]) if k == "disposal") == pytest.approx(516_000)
@@ -188,3 +192,39 @@ def test_png_export_fails_with_a_message(tmp_path, tutorial_result, monkeypatch)
     monkeypatch.setattr(sk.go.Figure, "write_image", boom)
     with pytest.raises(RuntimeError, match="needs Chrome or Chromium"):
         sk.sankey_png(tutorial_result, tmp_path / "s.png")
+
+
+def test_sankey_tooltips_carry_formatted_flows(tutorial_result):
+    r = tutorial_result
+    d = sankey_data(r, material="carbide_slag")
+    ex = r.chosen_exchanges
+    row = ex[ex["material"] == "carbide_slag"].iloc[0]
+    i = next(i for i, k in enumerate(d["kind"]) if k == "exchange")
+    assert d["hover"][i].endswith(f"carbide_slag (exchange): {fmt(row.flow, 't/yr')}")
+    assert "%{" not in d["hover"][i]           # nothing left for plotly to (not) fill in
+    fig = sankey_figure(r, material="carbide_slag")
+    tr = fig.data[0]
+    assert tr.link.hovertemplate == "%{customdata}<extra></extra>"
+    assert list(tr.link.customdata) == d["hover"]
+    # node labels carry their throughput, so a PNG shows the numbers
+    assert all(t.startswith(lbl + " ") and t.endswith("t/yr") for lbl, t in zip(d["labels"], d["texts"]))
+
+
+def test_sankey_one_scale_and_byproducts(tutorial_compared):
+    from symbiosis.views.sankey import _columns, one_scale
+    r, sq = tutorial_compared["optimised"], tutorial_compared["status quo"]
+    fig = sankey_figure(r, sq)
+    sankeys = [t for t in fig.data if t.type == "sankey"]
+    datas = [sankey_data(x) for x in (sq, r)]
+    h = 650 - 110 - 20
+    px = []
+    for tr, d in zip(sankeys, datas):
+        s, n = _columns(d)
+        height = (tr.domain.y[1] - tr.domain.y[0]) * h
+        px.append((height - (n - 1) * 12) / s)   # pixels per tonne of the fullest column
+    assert px[0] == pytest.approx(px[1], rel=1e-6)
+    assert max(one_scale(datas, h)) == 1.0
+    byp = sankey_data(r, byproducts=True)
+    kinds = dict(zip(r.materials["material"], r.materials["kind"]))
+    assert byp["material"] and all(kinds[m] == "byproduct" for m in byp["material"])
+    assert sum(byp["value"]) < sum(sankey_data(r)["value"])

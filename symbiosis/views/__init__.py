@@ -11,7 +11,14 @@ from symbiosis.views.network import external_refs, network_html
 
 def write_views(result, folder, status_quo=None, *, png: bool = False) -> list[Path]:
     """Write every view of ``result`` into ``folder``: network.html, sankey.html,
-    report.html and results.xlsx (and sankey.png with ``png``).
+    report.html and results.xlsx (and, with ``png``, sankey.png of the whole park and
+    sankey_byproducts.png of the by-products, each with values and a legend).
+
+    This is what ``symbiosis solve`` and ``symbiosis view`` write; call it on any
+    :class:`~symbiosis.result.Result` (``Result.write`` writes the tables beside it)::
+
+        from symbiosis.views import write_views
+        write_views(result, "out/", status_quo=symbiosis.optimize(case, status_quo=True))
 
     ``status_quo`` is the Result of today's park; where given, the Sankey, the report and
     the workbook show it beside ``result``.
@@ -33,6 +40,9 @@ def write_views(result, folder, status_quo=None, *, png: bool = False) -> list[P
                write_results_workbook(result, folder / "results.xlsx", status_quo=status_quo)]
     if png:
         written.append(sankey_png(result, folder / "sankey.png", status_quo=status_quo))
+        if (result.materials["kind"] == "byproduct").any():
+            written.append(sankey_png(result, folder / "sankey_byproducts.png", status_quo=status_quo,
+                                      byproducts=True))
     return written
 
 
