@@ -110,8 +110,6 @@ def test_pns_optimum_equals_brute_force_as_given(name):
         assert best.cost == pytest.approx(min(truth.values()), rel=1e-9)
 
 
-@pytest.mark.xfail(strict=False, reason="issue 9: money scaled by a fixed 1e-6 inside the solver; at unit costs "
-                   "of 0.2-0.9 CNY/yr HiGHS's tolerances swallow them and a non-optimal network is reported optimal")
 @pytest.mark.parametrize("money", [0.1, 0.01])
 @pytest.mark.parametrize("name", ["pns7", "pns12"])
 def test_pns_optimum_at_small_money(name, money):
@@ -123,8 +121,6 @@ def test_pns_optimum_at_small_money(name, money):
     assert sorted(r.built_plants.plant) == sorted(best.plants)
 
 
-@pytest.mark.xfail(strict=False, reason="issue 9: on pingdingshan optimize(cost, mip_gap=0) reports optimal, "
-                   "bound = objective, 189,216 CNY/yr above a network the independent formulation finds")
 def test_shipped_pingdingshan_optimum_equals_the_independent_formulation():
     case = symbiosis.load_case(symbiosis.io.shipped_cases_dir() / "pingdingshan.yaml")
     ind = solve_cost(case)

@@ -123,8 +123,7 @@ def shipped_base():
     return get
 
 
-XFAIL_MONEY = pytest.mark.xfail(strict=False, reason="issue 9: money scaled by a fixed 1e-6 in the solver; "
-                                "at 1e-3 CNY the cost is 2-3 % off the optimum, reported optimal")
+XFAIL_MONEY = ()  # money is now scaled from the case at the hand-off: these hold
 
 
 @pytest.mark.parametrize("name,k", [("kalundborg", 6), ("kalundborg", 2), ("changzhi", 6),
@@ -136,8 +135,6 @@ def test_shipped_money_scale(shipped_base, name, k):
     assert_same_answer("money", f"{name} x1e{k}", case, r, scaled, solve(scaled), 10.0 ** k)
 
 
-@pytest.mark.xfail(strict=False, reason="issue 9: random parks at money x1e-2 and x1e-3 are solved 1-2 % off "
-                   "their optimum (fixed 1e-6 money scale in the solver)")
 @few(budget(25))
 @given(park=small_parks(), k=st.integers(-3, 6))
 def test_random_park_money_scale(park, k):
@@ -154,8 +151,6 @@ def test_shipped_units_kt_gwh(shipped_base, name):
     assert_same_answer("units", f"{name} kt/GWh", case, r, other, solve(other))
 
 
-@pytest.mark.xfail(strict=False, reason="issue 9: a random park in t was solved 25.7 CNY/yr (1.3e-6) above "
-                   "the optimum its kt twin and the independent formulation find")
 @few(budget(20))
 @given(park=small_parks())
 def test_random_park_units_kt_gwh(park):
