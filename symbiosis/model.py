@@ -277,7 +277,7 @@ class ParkModel:
         A = _drop_negligible(repn.A.tocsr())
         row_scale = _row_scales(A)
         if n_rows:
-            A = (A.multiply(row_scale[:, None])).tocsr() if hasattr(A, "multiply") else A
+            A = A.multiply(row_scale[:, None]).tocsr()
             rhs = rhs * row_scale
         self.row_scale = row_scale
         lp.row_lower_ = np.where(bt == 1, -inf, rhs)
@@ -389,7 +389,6 @@ class ParkModel:
         scale = self.objective_scale
         if self._is_mip:
             bound = hinfo.mip_dual_bound  # read before the polish below replaces the MIP's info
-            mip_objective = objective_value
             values, objective_value, exact = self._polish(h, cols, values, objective_value)
             if not exact and not self._tight:
                 # the solution leans on the integrality tolerance (a closed plant running a
@@ -410,7 +409,6 @@ class ParkModel:
                     bound = objective_value
                 elif not sense_min and objective_value > bound:
                     bound = objective_value
-            del mip_objective
         for v, x in zip(cols, values):
             v.set_value(x, skip_validation=True)
         info.objective_scale = scale
@@ -840,30 +838,6 @@ def _drop_negligible(A, rel: float = 1e-12):
         A.data[tiny] = 0.0
         A.eliminate_zeros()
     return A
-
-
-def coefficient_ranges(pm: "ParkModel") -> list[str]:
-    """Warnings for rows and the objective whose coefficients span more than
-    :data:`WIDE_RANGE`, naming the model rows (and so the plants and materials) concerned."""
-    import numpy as np
-    from pyomo.repn.plugins.standard_form import LinearStandardFormCompiler
-    repn = LinearStandardFormCompiler().write(pm.m, mixed_form=True, set_sense=None)
-    out = []
-    c = np.abs(np.asarray(repn.c.toarray()).ravel()) if repn.c.shape[0] else np.zeros(0)
-    c = c[c > 0]
-    if c.size and c.max() / c.min() > WIDE_RANGE:
-        big = repn.columns[int(np.argmax(np.abs(np.asarray(repn.c.toarray()).ravel())))].name
-        out.append(f"the objective's coefficients span {c.max() / c.min():.1e} (largest on {big}); "
-                   "results may be inexact: check the prices and costs of the case for a unit slip")
-    A = repn.A.tocsr()
-    for i in range(A.shape[0]):
-        row = np.abs(A.data[A.indptr[i]:A.indptr[i + 1]])
-        if row.size and row.max() / row.min() > WIDE_RANGE:
-            out.append(f"the row {repn.rows[i].constraint.name} has coefficients spanning "
-                       f"{row.max() / row.min():.1e}: check the amounts of the plants and materials it names")
-            if len(out) >= 10:
-                break
-    return out
 
 
 def _new_highs():

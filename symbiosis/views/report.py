@@ -17,32 +17,11 @@ import pandas as pd
 
 from symbiosis.views.network import external_refs, network_html
 from symbiosis.views.sankey import sankey_figure_menu
+from symbiosis.fmt import fmt  # one formatter for terminal, report and README
 
 CARDS = [("reuse_rate", "Reuse rate", True), ("byproducts_reused", "By-products reused", True),
          ("byproducts_disposed", "By-products disposed", False), ("co2", "CO2 emitted", False),
          ("capex", "Capex", False), ("annualised_cost", "Annualised cost", False)]
-
-
-def fmt(v, unit: str = "") -> str:
-    """A number for people: 82.8 %, 427.2 kt/yr, 300.00 M CNY."""
-    if v is None or (isinstance(v, float) and math.isnan(v)):
-        return "-"
-    v = float(v)
-    if unit == "fraction":
-        return f"{v:.1%}"
-    if unit == "count":
-        return f"{v:.0f}"
-    a = abs(v)
-    unit_k = unit
-    if unit.startswith("t/") or unit == "t":  # tonnes read better as kt and Mt
-        for div, pre in ((1e6, "M"), (1e3, "k")):
-            if a >= div:
-                return f"{v / div:,.1f} {pre}{unit}"
-        return f"{v:,.0f} {unit}"
-    for div, pre in ((1e9, "G"), (1e6, "M"), (1e3, "k")):
-        if a >= div:
-            return f"{v / div:,.2f} {pre} {unit_k}".strip()
-    return f"{v:,.1f} {unit_k}".strip()
 
 
 def _card(name, label, higher_better, result, status_quo) -> str:
