@@ -88,12 +88,32 @@ def kpi_table(results: dict, title: str) -> Table:
     return t
 
 
+def objective_unit(result) -> str:
+    """The unit of the result's objective: money per period for cost and profit, t per
+    period for reuse, CO2 and disposal, none for a weighted sum."""
+    from symbiosis.fmt import money_unit, per_period
+    name = (result.solver.get("objective_name") or result.objective or "").split("-then-")[-1]
+    if name in ("cost", "profit"):
+        return per_period(result, money_unit(result))
+    if name in ("reuse", "co2", "disposal"):
+        return per_period(result, "t")
+    return ""
+
+
 def print_result(result, verbose: bool = False) -> None:
     s = result.solver
+    from symbiosis.fmt import fmt_value
+    unit = objective_unit(result)
     gap = f"{s['gap']:.2%}" if s.get("gap") is not None else "n/a"
-    bound = f"{s['bound']:,.0f}" if s.get("bound") is not None else "n/a"
-    console.print(f"[bold]{result.case_name}[/] - objective {result.objective}: status [bold]{s['status']}[/], "
-                  f"objective {s['objective']:,.0f}, bound {bound}, gap {gap}, solve {s['solve_time']:.2f} s")
+    bound = fmt_value(s["bound"], unit) if s.get("bound") is not None else "n/a"
+    checked = {True: ", verified", False: ", [red]NOT verified[/]"}.get(s.get("verified"), "")
+    console.print(f"[bold]{result.case_name}[/] - objective {result.objective}: status [bold]{s['status']}[/]"
+                  f"{checked}, objective {fmt_value(s['objective'], unit)}, bound {bound}, gap {gap}, "
+                  f"solve {s['solve_time']:.2f} s")
+    for note in s.get("notes") or []:
+        console.print(f"  note: {note}")
+    for problem in s.get("problems") or []:
+        console.print(f"  [red]check:[/] {problem}")
     console.print(kpi_table({"value": result}, "Key figures"))
     built = result.built_plants
     if len(built):

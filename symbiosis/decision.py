@@ -487,10 +487,11 @@ def alternatives(case: Case, k: int = 5, objective: str | None = None, *, weight
     left as it was (cuts removed).
 
     A network with an *idle unit* is not listed (P-graph's solution-structure rule): a
-    built plant none of whose output goes to another plant or a sale, and which takes no
-    by-product from another plant, is idle if the same network without it is feasible and
-    no worse (its output would only be disposed of). Such a network is cut and skipped.
-    ``idle=True`` lists them too.
+    built plant is idle if the same network without it (the other plants kept, routing
+    free) is feasible and no worse, so that it serves no product, sale or reuse the park
+    needs: a plant whose output is only disposed of, or one that duplicates what another
+    built plant supplies. Such a network is cut and skipped (one extra solve per built
+    plant tested). ``idle=True`` lists them too.
 
     Every listed network is checked against the case alone (:func:`symbiosis.check.verify`)
     and solved again with tight tolerances if it fails; the list is in order of the
@@ -612,11 +613,16 @@ def _idle_candidates(s: Session, p: Point) -> list[str]:
 
 
 def _has_idle_unit(s: Session, p: Point, objective: str, weights: dict | None) -> bool:
-    """Whether some plant of ``p`` serves nothing and can be dropped (the other plants of
-    ``p`` kept as they are) without making the objective worse: then ``p`` is not a
-    solution structure in P-graph's sense. The cuts are set aside for this test."""
+    """Whether some built candidate plant of ``p`` can be dropped (the other plants of ``p``
+    kept as they are, routing free) without making the objective worse: then ``p`` is
+    ``p`` without it plus an idle unit, not a solution structure in P-graph's sense. The
+    cuts are set aside for this test."""
     idle = _idle_candidates(s, p)
-    if not idle:
+    built = [key[1] for key in p.pattern if key[0] == "plant"]
+    # the plants that serve nothing first (the usual case), then the others: a plant that
+    # only duplicates what another built plant supplies can be dropped too
+    order = idle + sorted(set(built) - set(idle))
+    if not order:
         return False
     pm = s.pm
     plant_bins = {key: v for key, v in pm.structural_binaries().items() if key[0] in ("plant", "open")}
@@ -625,7 +631,7 @@ def _has_idle_unit(s: Session, p: Point, objective: str, weights: dict | None) -
     if cuts is not None:
         cuts.deactivate()
     try:
-        for q in idle:
+        for q in order:
             for key, v in plant_bins.items():
                 v.fix(0.0 if key[1] == q else (1.0 if key in on else 0.0))
             try:
