@@ -74,8 +74,8 @@ def check_result(case: Case, result: Result, rtol: float = 1e-5, atol: float = 1
             bad.append(f"plant {r.plant} buys {r.material}, which has no price")
         if r.sale > atol and mat.sale_price is None:
             bad.append(f"plant {r.plant} sells {r.material}, which has no sale_price")
-        if r.disposal > atol and mat.disposal_cost is None:
-            bad.append(f"plant {r.plant} disposes of {r.material}, which has no disposal_cost")
+        if r.disposal > atol and not mat.disposable:
+            bad.append(f"plant {r.plant} disposes of {r.material}, which has no disposal_cost or says excess: forbid")
     use = defaultdict(float)
     slot_fill = defaultdict(dict)
     for r in result.inputs.itertuples():

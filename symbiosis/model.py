@@ -162,7 +162,7 @@ class ParkModel:
         mats = case.materials
         self.buy = [(p, mname) for p, mname in self.inputs if mats[mname].price is not None]
         self.sell = [(p, mname) for p, mname in self.outputs if mats[mname].sale_price is not None]
-        self.disp = [(p, mname) for p, mname in self.outputs if mats[mname].disposal_cost is not None]
+        self.disp = [(p, mname) for p, mname in self.outputs if mats[mname].disposable]
 
     def amax(self, p: str) -> float:
         return self.case.plants[p].capacity

@@ -499,7 +499,7 @@ def test_cli_commands(write_case, tmp_path, monkeypatch):
     assert "Pareto front" in res.output
     res = runner.invoke(app, ["alternatives", str(path), "-k", "3", "--objective", "cost"])
     assert res.exit_code == 0, res.output
-    assert "best networks" in res.output
+    assert "best network" in res.output
     res = runner.invoke(app, ["explain", str(path), "--exchange", "power->ceramsite:fly_ash", "--objective", "cost"])
     assert res.exit_code == 0, res.output
     assert "power->ceramsite:fly_ash" in res.output

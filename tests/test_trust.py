@@ -142,3 +142,102 @@ def test_alternatives_cli_structure_option(tmp_path):
     assert res.exit_code == 0, res.output
     res = CliRunner().invoke(app, ["alternatives", str(PNS / "pns7.yaml"), "--structure", "routes"])
     assert res.exit_code != 0 and "plants, exchanges, all" in res.output
+
+
+# ------------------------------------------------------------------ semantics stated (item 4)
+def _tutorial_dict():
+    import yaml
+    d = yaml.safe_load(Path("cases/tutorial.yaml").read_text())
+    d["library"] = str(Path("models").resolve())
+    return d
+
+
+def _load_dict(d, tmp_path, name="case.yaml"):
+    import yaml
+    path = tmp_path / name
+    path.write_text(yaml.safe_dump(d, allow_unicode=True))
+    return symbiosis.load_case(path)
+
+
+def test_any_currency_with_exchange_rates(tmp_path):
+    from symbiosis.errors import CaseError
+    d = _tutorial_dict()
+    base = symbiosis.optimize(_load_dict(d, tmp_path, "cny.yaml"), "cost")
+    d["units"] = {"money": "EUR"}
+    with pytest.raises(CaseError) as e:
+        _load_dict(d, tmp_path, "eur_no_rate.yaml")
+    assert "exchange_rates" in str(e.value) and "sale_price" in str(e.value)
+    d["units"] = {"money": "EUR", "exchange_rates": {"CNY": "0.128 EUR"}}
+    case = _load_dict(d, tmp_path, "eur.yaml")
+    r = symbiosis.optimize(case, "cost")
+    assert r.kpi("annualised_cost") == pytest.approx(0.128 * base.kpi("annualised_cost"), rel=1e-6)
+    assert r.kpis.loc["annualised_cost", "unit"] == "EUR/yr"
+    assert sorted(r.built_plants["plant"]) == sorted(base.built_plants["plant"])
+    d["units"] = {"money": "EURO"}
+    with pytest.raises(CaseError, match="units.money"):
+        _load_dict(d, tmp_path, "bad_code.yaml")
+
+
+@pytest.mark.parametrize("period", ["h", "month"])
+def test_period_drives_annualisation_and_labels(tmp_path, period):
+    d = _tutorial_dict()
+    yearly = symbiosis.optimize(_load_dict(d, tmp_path, "yr.yaml"), "cost")
+    d["units"] = {"period": period}
+    case = _load_dict(d, tmp_path, f"{period}.yaml")
+    r = symbiosis.optimize(case, "cost")
+    f = case.years_per_period
+    assert f == pytest.approx({"h": 1 / 8765.8128, "month": 1 / 12}[period], rel=2e-3)
+    for k in ("annualised_cost", "capex_annualised", "byproducts_reused"):
+        assert r.kpi(k) / f == pytest.approx(yearly.kpi(k), rel=1e-6), k
+    assert r.kpis.loc["annualised_cost", "unit"] == f"CNY/{period}"
+    assert r.kpis.loc["byproducts_reused", "unit"] == f"t/{period}"
+
+
+def test_min_sale_without_sale_price_is_a_validate_error(tmp_path):
+    from symbiosis.errors import CaseError
+    d = _tutorial_dict()
+    d["materials"] = {**(d.get("materials") or {}), "pvc": {"kind": "product", "unit": "t", "min_sale": "1 kt/yr"}}
+    d2 = __import__("copy").deepcopy(d)
+    # the library gives pvc a sale price; a material of the case's own without one is refused
+    d2["materials"]["widget"] = {"kind": "product", "unit": "t", "min_sale": "1 t/yr"}
+    with pytest.raises(CaseError) as e:
+        _load_dict(d2, tmp_path)
+    assert "materials.widget.min_sale" in str(e.value) and "sale_price" in str(e.value)
+
+
+def test_excess_rule_is_explicit(tmp_path):
+    """pns7 with intermediate B (made only by O2, taken by no unit) given no disposal_cost:
+    validate names it; 'excess: forbid' says so on purpose and rules O2 out; 'excess:
+    dispose' without a disposal_cost is refused."""
+    import yaml
+    from symbiosis.cli import app
+    from symbiosis.errors import CaseError
+    data, base = load_dict(PNS / "pns7.yaml")
+    data = inline_library(data, base)
+    del data["materials"]["B"]["disposal_cost"]
+    path = tmp_path / "implicit.yaml"
+    path.write_text(yaml.safe_dump(data))
+    res = CliRunner().invoke(app, ["validate", str(path)])
+    assert res.exit_code == 0 and "excess: forbid" in " ".join(res.output.split()) and " B" in res.output
+    data["materials"]["B"]["excess"] = "forbid"
+    case = load(data, base)
+    assert case.implicit_excess() == []
+    r = symbiosis.optimize(case, "cost")
+    assert "u2" not in set(r.built_plants["plant"])  # O2's B could go nowhere
+    data["materials"]["B"]["excess"] = "dispose"
+    with pytest.raises(CaseError, match="excess: dispose' needs a disposal_cost"):
+        load(data, base)
+    data["materials"]["B"]["disposal_cost"] = "0 CNY/t"
+    data["materials"]["D"]["excess"] = "forbid"  # forbid wins over a disposal_cost
+    case = load(data, base)
+    assert not case.materials["D"].disposable and case.materials["B"].disposable
+
+
+def test_nameplate_capacity_and_stated_output_kept_apart():
+    """luan_ctl in Changzhi: capacity 1.8 Mt/yr, output 1.0 Mt/yr (the case's figures)."""
+    case = symbiosis.load_case("cases/changzhi.yaml")
+    p = case.plants["luan_ctl"]
+    assert p.nameplate == pytest.approx(1.8e6) and p.activity_max == pytest.approx(1.0e6)
+    row = symbiosis.optimize(case).plants.set_index("plant").loc["luan_ctl"]
+    assert row["capacity"] == pytest.approx(1.8e6) and row["activity_max"] == pytest.approx(1.0e6)
+    assert row["utilisation"] == pytest.approx(row["activity"] / 1.8e6)
