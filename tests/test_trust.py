@@ -241,3 +241,14 @@ def test_nameplate_capacity_and_stated_output_kept_apart():
     row = symbiosis.optimize(case).plants.set_index("plant").loc["luan_ctl"]
     assert row["capacity"] == pytest.approx(1.8e6) and row["activity_max"] == pytest.approx(1.0e6)
     assert row["utilisation"] == pytest.approx(row["activity"] / 1.8e6)
+
+
+def test_wide_coefficient_range_is_named():
+    data, base = load_dict(PNS / "pns7.yaml")
+    data = inline_library(data, base)
+    r = symbiosis.optimize(load(data, base), "cost")
+    assert not any("span" in n for n in r.solver["notes"])
+    data["processes"]["O6"]["outputs"]["F"]["amount"] = "1e-10 t"
+    r = symbiosis.optimize(load(data, base), "cost")
+    notes = [n for n in r.solver["notes"] if "span more than" in n]
+    assert notes and "F" in notes[0], r.solver["notes"]
