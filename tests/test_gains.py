@@ -169,8 +169,11 @@ def test_sampled_shapley_converges_to_exact(four_game):
 @pytest.mark.slow
 def test_sampled_shapley_on_dask(four_game):
     pytest.importorskip("dask.distributed")
+    from dask.distributed import LocalCluster
     phi, _ = shapley_exact(four_game)
-    est = shapley_sampled(four_game, 60, seed=1, chunk=15)  # a LocalCluster of worker processes
+    # a scheduler given by address, as on a cluster; its one worker in this process starts fast
+    with LocalCluster(n_workers=1, threads_per_worker=1, processes=False, dashboard_address=None) as cluster:
+        est = shapley_sampled(four_game, 60, seed=1, chunk=15, scheduler=cluster.scheduler_address)
     assert est["samples"] == 60 and est["solves"] > 0
     for i in phi:
         assert abs(est["shapley"][i] - phi[i]) <= 3 * est["ci"][i] + 1e-6
