@@ -81,6 +81,36 @@ def companies_of(case: Case, by: str = "company") -> dict[str, str]:
     return out
 
 
+#: colour of plants whose owner the case does not name (each a company of its own)
+UNNAMED_COLOUR = "#b0b0b0"
+
+
+def company_colors(source, by: str = "company") -> tuple[dict[str, str], dict[str, str]]:
+    """Colours for the network view by company (``network_html(node_colors=...,
+    node_legend=...)``): plant -> colour, and legend label -> colour. ``source``: a Case,
+    or a Result (its plants table's ``company`` and ``park``). Each company named takes a
+    distinct colour; with ``by="company"``, the plants whose owner is not named share one
+    grey."""
+    from symbiosis.views.network import palette
+    if by not in BY:
+        raise ValueError(f"unknown grouping {by!r}; use one of {', '.join(BY)}")
+    if isinstance(source, Case):
+        owners = {p: (pl.company, pl.park) for p, pl in source.plants.items()}
+    else:
+        t = source.plants
+        comp = t["company"] if "company" in t else [""] * len(t)
+        owners = {p: (str(c or ""), str(k or "")) for p, c, k in zip(t["plant"], comp, t["park"])}
+    company = {p: ({"company": c, "park": k, "plant": ""}[by] or p) for p, (c, k) in owners.items()}
+    unnamed = {p for p, (c, _k) in owners.items() if by == "company" and not c}
+    named = sorted({c for p, c in company.items() if p not in unnamed})
+    colours = dict(zip(named, palette(len(named), avoid=(UNNAMED_COLOUR,))))
+    nodes = {p: UNNAMED_COLOUR if p in unnamed else colours[c] for p, c in company.items()}
+    legend = dict(colours)
+    if unnamed:
+        legend["owner not named (a company of its own)"] = UNNAMED_COLOUR
+    return nodes, legend
+
+
 # ====================================================================== accounting
 def plant_accounts(case: Case, result: Result) -> pd.DataFrame:
     """One row per plant: revenue and each cost (see the module's accounting) and margin,
@@ -193,28 +223,32 @@ def stranded_inputs(case: Case, exchanges, company: dict[str, str], open_inside=
             if not slot.amount:
                 continue
             others: dict[str, set[str]] = {}
-            met = False
-            for mn in slot.options:
-                if case.materials[mn].price is not None:
-                    met = True
-                    break
+            share = 0.0  # most of the slot the materials at hand can fill (their max shares)
+            lacking = []
+            for mn, (_e, most, _co2) in slot.options.items():
+                ok = case.materials[mn].price is not None
                 for x in exchanges:
+                    if ok:
+                        break
                     if x.target != name or x.material != mn or x.forbid:
                         continue
                     if company[x.source] == c or (open_inside is not None and open_inside(x)):
-                        met = True
-                        break
-                    others.setdefault(mn, set()).add(f"{company[x.source]} ({x.source})")
-                if met:
-                    break
-            if met:
+                        ok = True
+                    else:
+                        others.setdefault(mn, set()).add(f"{company[x.source]} ({x.source})")
+                if ok:
+                    share += most
+                else:
+                    lacking.append(mn)
+            if share >= 1.0 - 1e-9:
                 continue
-            mats = " or ".join(f"'{mn}'" for mn in slot.options)
+            mats = " or ".join(f"'{mn}'" for mn in lacking)
             who = "; ".join(f"'{mn}' from {', '.join(sorted(v))}" for mn, v in sorted(others.items()))
             label = f"{plant.label} ({name})" if plant.label and plant.label != name else name
-            none = "which has" if len(slot.options) == 1 else "none of which has"
-            out.append(f"company '{c}': plant {label} needs {mats} (input '{slot.name}'), {none} a market "
-                       f"price; only other companies can supply it: {who or 'no one'}")
+            part = "" if share <= 0 else f" for at least {1 - share:.0%} of it"
+            none = "which has no market price" if len(lacking) == 1 else "none of which has a market price"
+            out.append(f"company '{c}': plant {label} needs {mats} (input '{slot.name}'{part}), {none}; "
+                       f"only other companies can supply it: {who or 'no one'}")
     return out
 
 
@@ -717,14 +751,28 @@ class Gains:
     standalone: Result | None = None
     fair: Result | None = None
     timings: dict = field(default_factory=dict)
+    #: plant -> colour and legend label -> colour, by company (see :func:`company_colors`)
+    colors: tuple[dict, dict] | None = None
 
-    def write(self, out_dir) -> list[Path]:
+    def write(self, out_dir, *, html: bool = False) -> list[Path]:
+        """Write companies.csv, transfer_prices.csv, coalitions.csv (exact runs) and
+        gains.json into ``out_dir``, whole or not at all; with ``html`` also network.html
+        (the network chosen, plants coloured by company) and report.html (with the
+        section "Who gains")."""
         def fill(tmp: Path):
             self.companies.to_csv(tmp / "companies.csv", index=False)
             self.transfer_prices.to_csv(tmp / "transfer_prices.csv", index=False)
             if self.coalitions is not None:
                 self.coalitions.to_csv(tmp / "coalitions.csv", index=False)
             (tmp / "gains.json").write_text(json.dumps(self.summary, indent=2, default=_jsonable))
+            if html:
+                from symbiosis.views.network import network_html
+                from symbiosis.views.report import report_html
+                chosen = self.fair if self.fair is not None else self.park
+                nodes, legend = self.colors or (None, None)
+                net = network_html(chosen, tmp / "network.html", node_colors=nodes, node_legend=legend,
+                                   node_legend_title=f"Plants by {self.summary.get('by', 'company')}")
+                report_html(chosen, tmp / "report.html", network_page=net.read_text(encoding="utf-8"), gains=self)
         return write_whole(out_dir, fill)
 
 
@@ -742,7 +790,7 @@ def gains(case: Case, *, by: str = "company", baseline: str = "alone", fair: boo
           rule: str = "equal", shapley: str = "auto", samples: int = 200, seed: int = 0,
           scheduler: str | None = None, exact_max: int = EXACT_MAX, time_limit: float | None = None,
           mip_gap: float | None = 1e-7, threads: int | None = None, model: ParkModel | None = None,
-          out=None) -> Gains:
+          out=None, html: bool = False) -> Gains:
     """Who gains from the park's cost-optimal network, and at what transfer prices.
 
     Parameters
@@ -762,7 +810,8 @@ def gains(case: Case, *, by: str = "company", baseline: str = "alone", fair: boo
         :func:`shapley_sampled`.
     mip_gap : relative gap of each solve; tighter than the case's default because the
         park's objective holds the large fixed costs of its existing plants.
-    out : write companies.csv, transfer_prices.csv, coalitions.csv and gains.json here.
+    out : write companies.csv, transfer_prices.csv, coalitions.csv and gains.json here;
+        with ``html`` also network.html (plants coloured by company) and report.html.
     """
     if rule not in ("equal", "shapley"):
         raise ValueError(f"unknown rule {rule!r}; use 'equal' or 'shapley'")
@@ -865,9 +914,10 @@ def gains(case: Case, *, by: str = "company", baseline: str = "alone", fair: boo
                   "and fixed cost; a transfer price moves money from receiver to sender",
                   "cost objective; the case's limits are not applied (they bind the park, not a company)"],
     }
-    g = Gains(case.name, companies, prices, summary, coalitions, park, standalone, fair_result, timings)
+    g = Gains(case.name, companies, prices, summary, coalitions, park, standalone, fair_result, timings,
+              colors=company_colors(case, by))
     if out is not None:
-        g.write(out)
+        g.write(out, html=html)
     return g
 
 

@@ -77,7 +77,9 @@ def gains(case: Path = typer.Argument(..., help="Case file (.yaml or .xlsx)."),
           scenario: Optional[str] = typer.Option(None, help="One of the case's scenarios."),
           time_limit: Optional[float] = typer.Option(None, help="Seconds per solve."),
           mip_gap: float = typer.Option(1e-7, help="Relative MIP gap of each solve."),
-          threads: Optional[int] = typer.Option(None, help="Solver threads.")):
+          threads: Optional[int] = typer.Option(None, help="Solver threads."),
+          html: bool = typer.Option(True, "--html/--no-html", help="Also write network.html (plants coloured by "
+                                    "company) and report.html (with the section 'Who gains').")):
     """Who gains: each company's standalone and in-park margin, its Shapley share of the gain of
     cooperation, and the transfer prices that leave no company worse off than alone."""
     from symbiosis.gains import gains as run_gains
@@ -92,14 +94,15 @@ def gains(case: Path = typer.Argument(..., help="Case file (.yaml or .xlsx)."),
     try:
         g = run_gains(c, by=by, baseline=baseline, fair=fair, price_bounds=bounds, rule=rule, shapley=shapley,
                       samples=samples, seed=seed, scheduler=scheduler, time_limit=time_limit, mip_gap=mip_gap,
-                      threads=threads, out=out)
+                      threads=threads, out=out, html=html)
     except (InfeasibleError, SolverError) as exc:
         fail(exc)
     except ValueError as exc:
         fail(CaseError([Problem("--by/--baseline/--rule/--shapley", "", str(exc))]))
     print_gains(c, g)
     console.print(f"wrote {out}/companies.csv, {out}/transfer_prices.csv"
-                  + (f", {out}/coalitions.csv" if g.coalitions is not None else "") + f" and {out}/gains.json")
+                  + (f", {out}/coalitions.csv" if g.coalitions is not None else "") + f", {out}/gains.json"
+                  + (f", {out}/network.html (plants coloured by {by}) and {out}/report.html" if html else ""))
 
 
 def print_gains(c, g) -> None:
