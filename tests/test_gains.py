@@ -303,3 +303,17 @@ def test_view_colours_by_company(tmp_path):
     assert "company" in (tmp_path / "plants.csv").read_text().splitlines()[0]
     res = CliRunner().invoke(app, ["view", str(tmp_path), "--color-by", "owner"])
     assert res.exit_code == 2 and "--color-by" in res.output
+
+
+def test_empty_core_names_the_coalition_that_would_leave():
+    # any two of three firms can share one treatment plant (tests/data/gains/three_sharing.yaml)
+    g = symbiosis.gains(symbiosis.load_case(DATA / "three_sharing.yaml"))
+    assert g.summary["gain"] == pytest.approx(8_000)
+    assert g.companies["shapley"].tolist() == pytest.approx([8_000 / 3] * 3)
+    pairs = g.coalitions[g.coalitions["size"] == 2]
+    assert len(pairs) == 3 and pairs["gain"].tolist() == pytest.approx([8_000] * 3)
+    core = g.summary["core"]
+    assert core["core_empty"] and not core["shapley_in_core"]
+    assert core["least_core_epsilon"] == pytest.approx(8_000 / 3, rel=1e-6)
+    assert len(core["blocking_coalition"]) == 2
+    assert core["blocking_excess"] == pytest.approx(8_000 / 3, rel=1e-6)
