@@ -131,16 +131,18 @@ def print_gains(c, g) -> None:
         console.print("no exchange between companies in the network: no transfer price needed")
     else:
         need = tp[tp["needs_price"]]
-        t = Table(title=f"transfer prices ({s['rule']} split; {money} per unit, paid by the receiver to the sender; "
+        t = Table(title=f"transfer prices ({s['rule']} split from the market price, 0 without a market; {money} "
+                        f"per unit, paid by the receiver to the sender; "
                         f"range: every company at least at its standalone margin, the other prices at their "
                         f"default); {len(tp) - len(need)} other exchange(s) between companies need no payment",
                   title_justify="left")
-        for col in ("exchange", "flow", "price", "payment", "range"):
+        for col in ("exchange", "flow", "market", "price", "payment", "range"):
             t.add_column(col, justify="left" if col == "exchange" else "right", overflow="fold",
                          min_width=18 if col == "exchange" else None)
         for r in need.itertuples():
             t.add_row(f"{r.source} -> {r.target}: {r.material}", fmt(r.flow, f"{r.unit}/yr"),
-                      f"{_price(r.price)} /{r.unit}", _money(r.payment, money),
+                      f"{_price(r.reference_price)} /{r.unit}", f"{_price(r.price)} /{r.unit}",
+                      _money(r.payment, money),
                       f"{_price(r.price_low)} .. {_price(r.price_high)}")
         console.print(t)
     core = s.get("core")
