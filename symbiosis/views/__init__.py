@@ -65,7 +65,7 @@ def read_result(folder):
     if "company" not in p:  # folders written before plants carried their company
         p["company"] = ""
     for col in ("label", "park", "company", "sector", "process", "status", "activity_unit"):
-        p[col] = p[col].fillna("").astype(str)
+        p[col] = p[col].astype(object).fillna("").astype(str)  # an all-empty column reads as float
     p["label"] = [lbl or name for lbl, name in zip(p["label"], p["plant"])]
     for df, cols in ((p, ("built",)), (tables["exchanges"], ("existing", "open", "chosen", "forced", "forbidden"))):
         for c in cols:
