@@ -167,7 +167,7 @@ def make_result(case: Case, exchanges: list[Exchange], sol, timings: dict | None
                 made = w_out * (act - p.activity_min)
         rows.append({
             "plant": name, "label": p.label, "process": p.process, "sector": p.sector, "park": p.park,
-            "status": p.status, "built": bool(built), "size": (k if k is not None else pd.NA),
+            "company": p.company, "status": p.status, "built": bool(built), "size": (k if k is not None else pd.NA),
             "capacity": cap, "activity_max": run_max, "activity": act, "activity_unit": proc.activity_unit,
             "utilisation": act / cap if cap > 0 else 0.0,
             "capex": capex, "capex_annualised": capex_a, "operating_cost": opex, "co2": co2,
