@@ -392,7 +392,11 @@ def case_from_dict(data: Any, file: str = "<case>", base_dir: Path | None = None
         problems = problems_from_validation(exc, file, schema.CaseSpec)
         problems += _problems_beyond(data, exc, file, base_dir, scenario)
         raise CaseError(problems) from None
-    return _Resolver(spec, file, base_dir or Path("."), scenario).resolve()
+    case = _Resolver(spec, file, base_dir or Path("."), scenario).resolve()
+    if spec.periods is not None:
+        from symbiosis.periods import resolve_periods
+        case.periods = resolve_periods(data, spec, file, base_dir, case)
+    return case
 
 
 _SECTIONS = ("materials", "processes", "plants", "exchanges", "distances")
@@ -424,7 +428,8 @@ def _problems_beyond(data: dict, exc: ValidationError, file: str, base_dir, scen
             continue  # an unknown field: drop just the field, check the rest of its entry
         if len(loc) >= 2 and loc[0] in _SECTIONS and isinstance(pruned.get(loc[0]), (dict, list)):
             cut.setdefault(loc[0], set()).add(loc[1])
-        elif len(loc) >= 1 and loc[0] in ("settings", "units", "limits", "library", "description", "scenarios"):
+        elif len(loc) >= 1 and loc[0] in ("settings", "units", "limits", "library", "description", "scenarios",
+                                       "periods"):
             cut.setdefault("", set()).add(loc[0])
         else:
             return []  # the case's frame itself is broken: nothing more can be checked
