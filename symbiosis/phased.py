@@ -592,15 +592,20 @@ def make_phased_result(pm: PhasedModel, info: SolveInfo, *, myopic: bool = False
     for p, k, tau in pm.build_keys:
         if (m.v[p, k, tau].value or 0) > 0.5:
             built_in[p] = (tau, k)
-    opened_in = {}
-    for s, d, mat, tau in pm.open_keys:
-        if (m.o[s, d, mat, tau].value or 0) > 0.5:
-            opened_in[(s, d, mat)] = tau
     plants, exchanges = [], []
+    for per, block in zip(pm.periods, pm.blocks):
+        results[per.name] = make_result(per.case, block.exchanges, block.extract(info))
+    # a link opens in the first period it is open in the tables (carries flow, or costs
+    # something): a link with capex opens in the period o says (o <= z), a free link the
+    # solver left switched on without flow does not count
+    opened_in = {}
+    for t, per in enumerate(pm.periods):
+        ex = results[per.name].exchanges
+        for key in zip(ex.loc[ex["open"] & ~ex["existing"], "source"], ex.loc[ex["open"] & ~ex["existing"], "target"],
+                       ex.loc[ex["open"] & ~ex["existing"], "material"]):
+            opened_in.setdefault(key, t)
     for t, (per, block) in enumerate(zip(pm.periods, pm.blocks)):
-        sol = block.extract(info)
-        r = make_result(per.case, block.exchanges, sol)
-        results[per.name] = r
+        r = results[per.name]
         pl = r.plants.copy()
         pl.insert(0, "period", per.name)
         pl["build_period"] = [pm.periods[built_in[p][0]].name if p in built_in else None for p in pl["plant"]]

@@ -259,6 +259,8 @@ class CaseSpec(_Strict):
 
     name: str = Field(description="Name of the park.")
     description: str | None = None
+    extends: str | None = Field(None, description="Another case file (relative to this one) that this file "
+                                "is merged over, as a scenario is: e.g. a phased plan of a shipped case.")
     library: str | list[str] | None = Field(None, description="Process library folder(s), relative to the "
                                             "case file; default: the shipped models/.")
     units: UnitsSpec = Field(default_factory=UnitsSpec)
