@@ -37,18 +37,29 @@ def network(r):
             sorted(map(tuple, r.chosen_exchanges[["source", "target", "material"]].values.tolist())))
 
 
-@pytest.mark.parametrize("objective", ["reuse-then-cost", "cost"])
-def test_one_period_is_the_single_period_model(objective):
+@pytest.mark.parametrize("objective, years", [("reuse-then-cost", 1), ("cost", 5)])
+def test_one_period_is_the_single_period_model(objective, years):
     case = symbiosis.load_case(TUTORIAL)
     single = symbiosis.optimize(case, objective)
-    for years in (1, 5):
-        res = optimize_phased(one_period(case, years=years), objective)
-        r = res.results[res.periods[0]["name"]]
-        assert network(r) == network(single)
-        assert r.kpi("annualised_cost") == pytest.approx(single.kpi("annualised_cost"), rel=1e-9)
-        w = sum(discount_factors(one_period(case, years=years).periods))
-        assert res.horizon["npc"]["value"] == pytest.approx(w * single.kpi("annualised_cost"), rel=1e-9)
-        assert res.solver["verified"]
+    res = optimize_phased(one_period(case, years=years), objective)
+    r = res.results[res.periods[0]["name"]]
+    assert network(r) == network(single)
+    assert r.kpi("annualised_cost") == pytest.approx(single.kpi("annualised_cost"), rel=1e-9)
+    w = sum(discount_factors(one_period(case, years=years).periods))
+    assert res.horizon["npc"]["value"] == pytest.approx(w * single.kpi("annualised_cost"), rel=1e-9)
+    assert res.solver["verified"]
+
+
+def test_one_period_matches_on_pingdingshan():
+    case = symbiosis.load_case(shipped_cases_dir() / "pingdingshan.yaml")
+    single = symbiosis.optimize(case, "cost")
+    res = optimize_phased(one_period(case, years=5), "cost")
+    r = res.results[res.periods[0]["name"]]
+    assert len(single.built_plants) >= 2
+    # the same plants at the same cost; the exchanges may differ by a link of equal cost
+    # (Pingdingshan has ties: bottom ash to the ceramsite plant or elsewhere, same money)
+    assert network(r)[0] == network(single)[0]
+    assert r.kpi("annualised_cost") == pytest.approx(single.kpi("annualised_cost"), rel=1e-7)
 
 
 def test_one_period_from_the_file_matches():
@@ -102,8 +113,7 @@ def test_myopic_is_strictly_worse_on_a_designed_case():
     assert size(myo) == 0 and size(fore) == 1
 
 
-@pytest.mark.parametrize("changes", [[{}, {}, {}],
-                                     [{}, {"materials.coal.price": "900 CNY/t"}, {"limits.min_reuse_rate": "50 %"}]])
+@pytest.mark.parametrize("changes", [[{}, {"materials.coal.price": "900 CNY/t"}, {"limits.min_reuse_rate": "50 %"}]])
 def test_myopic_is_never_better(changes):
     case = phased(tutorial_data(), three(changes), objective="cost")
     fore = optimize_phased(case)
