@@ -201,8 +201,8 @@ class PhasedModel(ParkModel):
         for t, pm in enumerate(self.blocks):
             for i, x in enumerate(pm.exchanges):
                 where[x.key][t] = i
-                if not x.existing and not pm.m.z[i].fixed or (pm.m.z[i].fixed and pm.m.z[i].value == 1
-                                                            and not x.existing):
+                z = pm.m.z[i]
+                if not x.existing and not (z.fixed and z.value == 0):
                     keys.append((*x.key, t))
         self.open_keys = keys
         self.exchange_periods = where
@@ -315,13 +315,14 @@ class PhasedModel(ParkModel):
         """Fix build and opening binaries to ``decisions`` ({('build', p, k, tau): 0/1,
         ('open', s, d, mat, tau): 0/1, ('close', p, t): 0/1}) for periods before ``upto``."""
         m = self.m
+        builds, opens = set(self.build_keys), set(self.open_keys)
         for key, val in decisions.items():
             tau = key[-1]
             if upto is not None and tau >= upto:
                 continue
-            if key[0] == "build" and key[1:] in set(self.build_keys):
+            if key[0] == "build" and key[1:] in builds:
                 m.v[key[1:]].fix(val)
-            elif key[0] == "open" and key[1:] in set(self.open_keys):
+            elif key[0] == "open" and key[1:] in opens:
                 m.o[key[1:]].fix(val)
             elif key[0] == "close" and tau < len(self.blocks) and key[1] in self.blocks[tau]._close_set:
                 self.blocks[tau].m.w[key[1]].fix(val)
@@ -390,7 +391,6 @@ class PhasedModel(ParkModel):
         diag = Options(time_limit=(opts.time_limit if opts and opts.time_limit else self.case.settings.time_limit),
                        threads=opts.threads if opts else None)
         limits = self.period_limits()
-        floor = self.m.find_component("reuse_floor")
         self.set_reuse_floor(None)
         self.set_period_limits(drop={(t, k) for t, k, _ in limits})
         self.m.del_component("objective") if self.m.find_component("objective") is not None else None
@@ -422,8 +422,6 @@ class PhasedModel(ParkModel):
                            f"{_show(val, unit)} cannot be met: the best the park can reach there is {word} "
                            f"{_show(best, unit)}")
         self.set_period_limits()
-        if floor is not None:
-            pass  # the caller sets its floor again on the next solve
         if not reasons:
             reasons.append("the per-period limits " + ", ".join(f"{self.periods[t].name}: {k} = {v:g}"
                                                                 for t, k, v in limits)
@@ -483,18 +481,17 @@ class PhasedModel(ParkModel):
 
     def _best_ratio(self, num, den, start: float, diag, iterations: int = 12):
         """Largest num/den (Dinkelbach: maximise num - rho den, set rho to the ratio reached)."""
-        rho = start
-        best = None
+        rho, best = start, None
         for _ in range(iterations):
             val = self._optimise(num - rho * den, pyo.maximize, diag)
             if val is None:
                 return best
             n, d = float(pyo.value(num)), float(pyo.value(den))
             ratio = n / d if d > 1e-9 else 0.0
-            if val <= 1e-9 * max(1.0, abs(d)):
-                return max(ratio, best or 0.0) if val >= -1e-9 * max(1.0, abs(d)) else max(ratio, best or 0.0)
-            best = ratio
-            rho = ratio
+            best = ratio if best is None else max(best, ratio)
+            if abs(val) <= 1e-9 * max(1.0, abs(d)):
+                return best   # max (num - rho den) = 0: rho is the largest ratio
+            rho = ratio       # below zero: the best ratio is below rho; above: above it
         return best
 
 
