@@ -186,3 +186,26 @@ def test_model_is_blocks_of_the_single_model():
     pm = PhasedModel(case)
     assert len(pm.blocks) == 3
     assert all(b.m.parent_block() is pm.m for b in pm.blocks)
+
+
+def test_cli_solve_on_a_phased_case_writes_the_plan(tmp_path):
+    import json
+
+    import yaml
+    from typer.testing import CliRunner
+
+    from symbiosis.cli import _load_command_modules, app
+    _load_command_modules()
+    d = tutorial_data()
+    d["periods"] = three([{"limits.capex": "100e6 CNY"}, {}, {}])
+    d["settings"]["objective"] = "cost"
+    path = tmp_path / "phased.yaml"
+    path.write_text(yaml.safe_dump(d, sort_keys=False))
+    out = tmp_path / "out"
+    res = CliRunner(env={"COLUMNS": "200"}).invoke(app, ["solve", str(path), "--out", str(out)])
+    assert res.exit_code == 0, res.output
+    assert "What opens when" in res.output and "slag_cement" in res.output
+    summary = json.loads((out / "summary.json").read_text())
+    assert [p["built_plants"] for p in summary["periods"]] == [[], ["slag_cement"], []]
+    bad = CliRunner().invoke(app, ["phased", str(path), "--objective", "co2x", "--out", str(out)])
+    assert bad.exit_code == 2
