@@ -179,6 +179,23 @@ class Settings:
 
 
 @dataclass
+class Period:
+    """One planning period of a phased case: the years it covers and the case as it
+    stands in it (the base case with the period's changes, validated like any case)."""
+
+    name: str
+    start: int
+    years: int
+    case: "Case"
+    changes: dict = field(default_factory=dict)
+
+    @property
+    def end(self) -> int:
+        """First year after the period."""
+        return self.start + self.years
+
+
+@dataclass
 class Case:
     """A validated park: the single input of the graph and the model."""
 
@@ -199,6 +216,8 @@ class Case:
     limits: dict[str, float] = field(default_factory=dict)
     #: entries changed by :meth:`with_changes` since the case was read from its file
     changes: dict = field(default_factory=dict, repr=False)
+    #: planning periods (``periods:`` in the file), each with its own resolved case; see symbiosis.phased
+    periods: list[Period] = field(default_factory=list, repr=False)
 
     def with_changes(self, changes: dict) -> "Case":
         """A new validated case with ``changes`` applied, e.g.

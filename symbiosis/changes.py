@@ -167,8 +167,8 @@ def case_source(case) -> tuple[dict, str, Path, str | None]:
         from symbiosis.excel import read_case_workbook
         data = read_case_workbook(path)
     else:
-        from symbiosis.io import read_yaml
-        data = read_yaml(path)
+        from symbiosis.io import expand_extends, read_yaml
+        data = expand_extends(read_yaml(path), str(path), path.parent)
     return data, str(path), path.parent, scenario_of(case)
 
 

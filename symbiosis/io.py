@@ -379,6 +379,7 @@ def case_from_dict(data: Any, file: str = "<case>", base_dir: Path | None = None
     """Validate a case given as a dict (as read from YAML) and resolve it into a Case."""
     if not isinstance(data, dict):
         raise CaseError([Problem(file, "", "a case file must be a mapping with at least 'name' and 'plants'")])
+    data = expand_extends(data, file, base_dir)
     if scenario is not None:
         scen = (data.get("scenarios") or {})
         if scenario not in scen:
@@ -392,7 +393,33 @@ def case_from_dict(data: Any, file: str = "<case>", base_dir: Path | None = None
         problems = problems_from_validation(exc, file, schema.CaseSpec)
         problems += _problems_beyond(data, exc, file, base_dir, scenario)
         raise CaseError(problems) from None
-    return _Resolver(spec, file, base_dir or Path("."), scenario).resolve()
+    case = _Resolver(spec, file, base_dir or Path("."), scenario).resolve()
+    if spec.periods is not None:
+        from symbiosis.periods import resolve_periods
+        case.periods = resolve_periods(data, spec, file, base_dir, case)
+    return case
+
+
+def expand_extends(data: dict, file: str = "<case>", base_dir: Path | None = None, _seen: tuple = ()) -> dict:
+    """A case file with ``extends: other.yaml`` is that file with this one merged over it
+    (as a scenario is: mappings merged, lists and values replaced); the path is relative
+    to the case file. Other data is returned as it is."""
+    if not isinstance(data, dict) or data.get("extends") is None:
+        return data
+    ref = data["extends"]
+    if not isinstance(ref, str) or not ref.strip():
+        raise CaseError([Problem(file, "extends", "name the case file this one extends, e.g. liupanshui.yaml")])
+    path = Path(ref) if Path(ref).is_absolute() else (base_dir or Path(".")) / ref
+    if not path.is_file():
+        raise CaseError([Problem(file, "extends", f"case file {str(path)!r} not found; the path is relative to "
+                                 "the case file")])
+    key = str(path.resolve())
+    if key in _seen:
+        raise CaseError([Problem(file, "extends", f"{ref!r} extends this file again (a cycle)")])
+    base = expand_extends(read_yaml(path), str(path), path.parent, (*_seen, key))
+    if not isinstance(base, dict):
+        raise CaseError([Problem(str(path), "", "a case file must be a mapping with at least 'name' and 'plants'")])
+    return deep_merge(base, {k: v for k, v in data.items() if k != "extends"})
 
 
 _SECTIONS = ("materials", "processes", "plants", "exchanges", "distances")
@@ -424,7 +451,8 @@ def _problems_beyond(data: dict, exc: ValidationError, file: str, base_dir, scen
             continue  # an unknown field: drop just the field, check the rest of its entry
         if len(loc) >= 2 and loc[0] in _SECTIONS and isinstance(pruned.get(loc[0]), (dict, list)):
             cut.setdefault(loc[0], set()).add(loc[1])
-        elif len(loc) >= 1 and loc[0] in ("settings", "units", "limits", "library", "description", "scenarios"):
+        elif len(loc) >= 1 and loc[0] in ("settings", "units", "limits", "library", "description", "scenarios",
+                                       "periods"):
             cut.setdefault("", set()).add(loc[0])
         else:
             return []  # the case's frame itself is broken: nothing more can be checked

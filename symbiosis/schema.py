@@ -250,11 +250,27 @@ class UnitsSpec(_Strict):
         "figures written in it (the shipped library is in CNY), e.g. {CNY: '0.128 EUR'}.")
 
 
+class PeriodSpec(Sourced):
+    """One planning period (a five-year plan): its start year, length and what changes in it."""
+
+    name: str | None = Field(None, description="Name of the period, e.g. '14th FYP'; default its start year.")
+    start: int = Field(description="First year of the period, e.g. 2021.")
+    years: int = Field(description="Length in years, e.g. 5; periods follow one another without gaps.")
+    changes: dict[str, Any] = Field(default_factory=dict, description="What differs from the case in this "
+                                    "period, written like a scenario (nested, merged over the case) or as "
+                                    "dotted entries: {'materials.coal.price': '700 CNY/t', "
+                                    "'plants.mine.capacity': '120 Mt/yr', 'limits.min_reuse_rate': '60 %', "
+                                    "'limits.capex': '2e9 CNY' (investment in the period), "
+                                    "'settings.discount_rate': 0.06}.")
+
+
 class CaseSpec(_Strict):
     """A park case file."""
 
     name: str = Field(description="Name of the park.")
     description: str | None = None
+    extends: str | None = Field(None, description="Another case file (relative to this one) that this file "
+                                "is merged over, as a scenario is: e.g. a phased plan of a shipped case.")
     library: str | list[str] | None = Field(None, description="Process library folder(s), relative to the "
                                             "case file; default: the shipped models/.")
     units: UnitsSpec = Field(default_factory=UnitsSpec)
@@ -269,6 +285,8 @@ class CaseSpec(_Strict):
     settings: SettingsSpec = Field(default_factory=SettingsSpec)
     scenarios: dict[str, dict] | None = Field(None, description="Named overrides of this case "
                                               "(merged over it), for compare.")
+    periods: list[PeriodSpec] | None = Field(None, description="Planning periods (five-year plans) for "
+                                             "symbiosis phased: which plants and exchanges open when.")
 
 
 class LibraryFile(_Strict):

@@ -113,7 +113,8 @@ TEXT_KEYS = {"source", "note", "name", "description", "kind", "unit", "activity"
              "money", "period", "distance"}
 #: keys whose unit the schema fixes, so a bare number is right (a fraction, degrees, seconds)
 PLAIN_OK = {"equivalence", "max_share", "min_load", "load", "tolerance", "reuse_weight", "location",
-            "discount_rate", "detour_factor", "mip_gap", "time_limit", "reuse_tolerance", "new_plants"}
+            "discount_rate", "detour_factor", "mip_gap", "time_limit", "reuse_tolerance", "new_plants",
+            "start", "years"}  # periods: a calendar year and a number of years
 #: top-level sections whose children are the entities that carry provenance
 ENTITY_SECTIONS = {"materials", "processes", "plants", "exchanges", "scenarios"}
 _NUMBER = re.compile(r"^\s*[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?")
