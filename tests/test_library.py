@@ -228,6 +228,57 @@ def test_provenance_check_fails_on_crafted_bad_entries():
         assert where in joined, where
 
 
+#: words in a source or note that say the figure is not found or derived exactly
+_ESTIMATE_WORDS = re.compile(r"\b(estimat\w*|assum\w*)", re.I)
+
+
+def unflagged_estimates(doc, file: str = "<doc>") -> list[str]:
+    """Mappings whose ``source`` or ``note`` calls the figure an estimate or an
+    assumption but that carry no ``estimate: true``. A ``balance`` has no flag of its
+    own (the schema gives it none): its process's flag counts."""
+    bad: list[str] = []
+
+    def walk(node, key, path, flagged):
+        if isinstance(node, dict):
+            own = node.get("estimate") is True
+            ok = own or (key == "balance" and flagged)
+            for k in ("source", "note"):
+                v = node.get(k)
+                if not ok and isinstance(v, str) and _ESTIMATE_WORDS.search(v):
+                    bad.append(f"{file}: {path}: {k} says {_ESTIMATE_WORDS.search(v).group(0)!r} "
+                               f"but the entry has no 'estimate: true'")
+            for k, v in node.items():
+                walk(v, str(k), f"{path}.{k}" if path else str(k), own)
+        elif isinstance(node, list):
+            for i, v in enumerate(node):
+                walk(v, key, f"{path}[{i}]", flagged)
+
+    walk(doc, "", "", False)
+    return bad
+
+
+@pytest.mark.parametrize("path", sorted(MODELS.rglob("*.yaml")) + sorted(CASES.glob("*.yaml")),
+                         ids=lambda p: f"{p.parent.name}/{p.name}")
+def test_estimates_are_flagged(path: Path):
+    bad = unflagged_estimates(yaml.safe_load(path.read_text(encoding="utf-8")), path.name)
+    assert not bad, "\n".join(bad)
+
+
+def test_estimate_flag_check_fails_on_crafted_entries():
+    doc = {"processes": {
+        "p": {"activity": "t", "inputs": {
+            "coal": {"amount": "0.1 t", "source": "~100 kWh/t (estimate)"},              # no flag
+            "lime": {"amount": "0.2 t", "source": "assumed 20 %"},                       # no flag
+            "clay": {"amount": "0.2 t", "source": "Estimated from a recipe", "estimate": True},   # fine
+            "sand": {"amount": "0.2 t", "source": "F: a plant report"}},                 # fine
+            "balance": {"basis": "mass", "note": "gap estimated"}},                      # process not flagged
+        "q": {"activity": "t", "estimate": True, "balance": {"basis": "mass", "note": "estimated"}}}}  # fine
+    bad = unflagged_estimates(doc)
+    assert len(bad) == 3, bad
+    for where in ("processes.p.inputs.coal", "processes.p.inputs.lime", "processes.p.balance"):
+        assert any(where + ":" in b for b in bad), where
+
+
 def test_every_output_has_a_way_out():
     """Whatever a library process makes can be sold or disposed of, so that every case's
     status quo is feasible without exchanges (DESIGN: every by-product has a way out)."""
