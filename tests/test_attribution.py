@@ -96,3 +96,23 @@ def test_causes_add_up_to_the_change_on_shipped_cases(name):
     # utilisation never below reuse
     m = opt.materials.dropna(subset=["reuse_rate"])
     assert (m["utilisation_rate"] >= m["reuse_rate"] - 1e-12).all()
+
+
+def test_solve_prints_and_writes_the_change_by_cause(tmp_path):
+    import json
+
+    from typer.testing import CliRunner
+
+    from symbiosis.cli import app
+    out = tmp_path / "out"
+    res = CliRunner().invoke(app, ["solve", str(symbiosis.examples.path("tutorial")), "--out", str(out)],
+                             env={"COLUMNS": "200"})
+    assert res.exit_code == 0, res.output
+    assert "operating margin" in res.output and "existing plants carry no capital charge" in res.output
+    assert "by cause" in res.output and "reuse / utilisation fly ash" in res.output
+    summary = json.loads((out / "summary.json").read_text())
+    change = summary["change_against_status_quo"]
+    assert sum(change[c]["change"] for c in CAUSES) == pytest.approx(change["total"]["change"])
+    # tutorial hand calculation (cases/tutorial.yaml): -308,589,500 -> -422,535,917 CNY/yr of cost
+    assert change["total"]["change"] == pytest.approx(422_535_917 - 308_589_500, abs=5)
+    assert summary["materials"]["fly_ash"]["utilisation_rate"] == pytest.approx(120_000 / 160_000)

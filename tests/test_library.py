@@ -3,8 +3,13 @@
 Two checks a reviewer would otherwise do by hand:
 
 * every process whose ``balance.basis`` is ``mass`` closes its mass balance within its
-  stated ``tolerance`` (sum of mass-unit inputs, first option of each slot, against
-  mass-unit outputs + the process's ``co2`` + the first option's ``co2``);
+  stated ``tolerance`` for every slot mix (each option at its ``max_share``, the first
+  filling the rest, over all combinations): mass-unit inputs + the untracked masses the
+  process names (``balance.untracked``, ``balance.by_option``: air O2, flue-gas water,
+  hydrate water, each derived in the note) against mass-unit outputs + the process's
+  ``co2`` + the options' ``co2``; a tolerance is for rounding (at most 4 %), not for
+  streams left unnamed;
+* every source or note that says "estimate" or "assumed" sits beside ``estimate: true``;
 * every number in ``models/`` and ``cases/`` has a unit and a source or estimate mark
   (the rule is spelled out in :func:`provenance_problems`).
 """
