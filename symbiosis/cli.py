@@ -71,8 +71,12 @@ def fmt(v: float, unit: str = "") -> str:
     return f"{v:,.1f} {unit}".rstrip()
 
 
-KEY_KPIS = ["byproducts_generated", "byproducts_reused", "byproducts_disposed", "reuse_rate", "co2", "capex",
-            "annualised_cost", "new_plants", "exchanges_open"]
+KEY_KPIS = ["byproducts_generated", "byproducts_reused", "byproducts_disposed", "reuse_rate", "utilisation_rate",
+            "co2", "capex", "profit", "new_plants", "exchanges_open"]
+#: what a KPI is, where its name alone would mislead
+KPI_LABELS = {"profit": "operating margin *", "utilisation_rate": "utilisation rate (reused + sold)"}
+MARGIN_NOTE = ("* operating margin = -annualised cost: sales - purchases - operating, transport, link and disposal "
+               "costs - carbon - the capex charge of new plants; existing plants carry no capital charge")
 
 
 def kpi_table(results: dict, title: str) -> Table:
@@ -85,7 +89,30 @@ def kpi_table(results: dict, title: str) -> Table:
         k for k in first.kpis.index if k.startswith(("reuse_rate_", "reused_"))]
     for k in names:
         unit = first.kpis.loc[k, "unit"]
-        t.add_row(k.replace("_", " "), *[fmt(r.kpi(k), unit) if k in r.kpis.index else "-" for r in results.values()])
+        if k.startswith("reuse_rate_"):  # reuse beside utilisation (reused + sold), per by-product
+            mat = k[len("reuse_rate_"):]
+            u = f"utilisation_rate_{mat}"
+            t.add_row(f"reuse / utilisation {mat.replace('_', ' ')}",
+                      *[f"{r.kpi(k):.1%} / {r.kpi(u):.1%}" if u in r.kpis.index else
+                        (f"{r.kpi(k):.1%}" if k in r.kpis.index else "-") for r in results.values()])
+            continue
+        t.add_row(KPI_LABELS.get(k, k.replace("_", " ")),
+                  *[fmt(r.kpi(k), unit) if k in r.kpis.index else "-" for r in results.values()])
+    return t
+
+
+def change_table(result, reference) -> Table:
+    """The change of the operating margin against the status quo, by cause (symbiosis.attribution)."""
+    from symbiosis.attribution import change_by_cause
+    df = change_by_cause(result, reference)
+    money = result.units.get("money", "CNY")
+    t = Table(title="Operating margin against the status quo, by cause", title_justify="left")
+    for c in ("cause", "status quo", "optimised", "change", "share"):
+        t.add_column(c, justify="left" if c == "cause" else "right")
+    for cause, r in df.iterrows():
+        t.add_row(r["label"], fmt(r["status_quo"], f"{money}/yr"), fmt(r["optimised"], f"{money}/yr"),
+                  fmt(r["change"], f"{money}/yr"), "" if r["share"] != r["share"] else f"{r['share']:.0%}",
+                  end_section=(cause == df.index[-2]))
     return t
 
 
@@ -117,6 +144,7 @@ def print_result(result, verbose: bool = False) -> None:
     for problem in s.get("problems") or []:
         console.print(f"  [red]check:[/] {problem}")
     console.print(kpi_table({"value": result}, "Key figures"))
+    console.print(MARGIN_NOTE, style="dim")
     built = result.built_plants
     if len(built):
         t = Table(title="New plants built", title_justify="left")
@@ -224,11 +252,14 @@ def solve(case: Path = typer.Argument(..., help="Case file (.yaml or .xlsx)."),
                 err_console.print(f"  - {b}", markup=False)
     print_result(result, verbose)
     if reference is not None:
+        from symbiosis.attribution import change_summary
         gained = result.kpi("byproducts_reused") - reference.kpi("byproducts_reused")
         console.print(f"against the status quo: reuse rate {reference.kpi('reuse_rate'):.1%} -> "
-                      f"{result.kpi('reuse_rate'):.1%} ({fmt(gained, per_period(result, 't'))} more reused), "
-                      f"annualised cost {fmt(reference.kpi('annualised_cost'), per_period(result, money_unit(result)))}"
-                      f" -> {fmt(result.kpi('annualised_cost'), per_period(result, money_unit(result)))}")
+                      f"{result.kpi('reuse_rate'):.1%} ({fmt(gained, per_period(result, 't'))} more reused), utilisation rate "
+                      f"{reference.kpi('utilisation_rate'):.1%} -> {result.kpi('utilisation_rate'):.1%}, operating "
+                      f"margin {fmt(reference.kpi('profit'), per_period(result, money_unit(result)))} -> {fmt(result.kpi('profit'), per_period(result, money_unit(result)))}")
+        console.print(change_table(result, reference))
+        result.meta["change_against_status_quo"] = change_summary(result, reference)
     if alternatives:
         from symbiosis.commands.decision_cmds import solve_alternatives
         solve_alternatives(c, alternatives, objective, time_limit=time_limit, mip_gap=mip_gap, threads=threads)
@@ -281,6 +312,12 @@ def compare(case: Path = typer.Argument(..., help="Case file (.yaml or .xlsx).")
     console.print(f"[bold]{c.name}[/]: " + ", ".join(
         f"{n} {r.solver['status']} ({r.solver['solve_time']:.2f} s)" for n, r in results.items()))
     console.print(kpi_table(results, "Side by side"))
+    console.print(MARGIN_NOTE, style="dim")
+    ref = next(iter(results.values()))
+    for name, r in list(results.items())[1:]:   # each run against the first (the status quo without scenarios)
+        t = change_table(r, ref)
+        t.title = f"{name}: operating margin against {next(iter(results))}, by cause"
+        console.print(t)
     for name, r in results.items():
         built = ", ".join(r.built_plants["plant"]) or "none"
         new_ex = r.chosen_exchanges

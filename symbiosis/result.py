@@ -67,6 +67,11 @@ class Result:
             "kpis": {k: {"value": _jsonable(r["value"]), "unit": r["unit"]} for k, r in self.kpis.iterrows()},
             "built_plants": self.built_plants["plant"].tolist(),
             "chosen_exchanges": [f"{r.source}->{r.target}:{r.material}" for r in self.chosen_exchanges.itertuples()],
+            "materials": {r["material"]: {k: _jsonable(r[k]) for k in ("unit", "generated", "exchanged", "sold",
+                                                                        "disposed", "reuse_rate", "utilisation_rate")}
+                          for _, r in self.materials.iterrows() if r["kind"] == "byproduct"},
+            **({"change_against_status_quo": self.meta["change_against_status_quo"]}
+               if "change_against_status_quo" in self.meta else {}),
         }
 
     def to_html(self, path: str | os.PathLike, **kw) -> Path:
@@ -265,9 +270,11 @@ def make_result(case: Case, exchanges: list[Exchange], sol, timings: dict | None
         rows.append({"material": mn, "kind": mat.kind, "unit": mat.unit, "generated": g,
                      "exchanged": reused.get(mn, 0.0), "sold": sold.get(mn, 0.0), "disposed": disposed.get(mn, 0.0),
                      "purchased": bought.get(mn, 0.0),
-                     "reuse_rate": reused.get(mn, 0.0) / g if g > EPS else None})
+                     "reuse_rate": reused.get(mn, 0.0) / g if g > EPS else None,
+                     # utilisation: reused in the park or sold to an outside user
+                     "utilisation_rate": (reused.get(mn, 0.0) + sold.get(mn, 0.0)) / g if g > EPS else None})
     materials = pd.DataFrame(rows, columns=["material", "kind", "unit", "generated", "exchanged", "sold", "disposed",
-                                            "purchased", "reuse_rate"])
+                                            "purchased", "reuse_rate", "utilisation_rate"])
     kpis = compute_kpis(case, plants, ex, market, inputs, materials, sol.info)
     solver = sol.info.as_dict()
     return Result(case_name=case.name, objective=sol.info.objective_name, plants=plants, exchanges=ex,
@@ -277,6 +284,7 @@ def make_result(case: Case, exchanges: list[Exchange], sol, timings: dict | None
 
 def compute_kpis(case: Case, plants, ex, market, inputs, materials, info) -> pd.DataFrame:
     """KPIs recomputed from the tables (not read from the model's objective)."""
+    from symbiosis.attribution import kpi_rows, margin_by_cause
     mats = case.materials
     money = case.units.get("money", "CNY")
     per = case.units.get("period", "yr")
@@ -350,6 +358,8 @@ def compute_kpis(case: Case, plants, ex, market, inputs, materials, info) -> pd.
         ("disposal_cost", disp_cost, f"{money}/{per}"),
         ("annualised_cost", cost, f"{money}/{per}"),
         ("profit", -cost, f"{money}/{per}"),
+        # the margin (= profit) split by cause: symbiosis.attribution
+        *kpi_rows(margin_by_cause(case, plants, ex, market, inputs), money, per),
         ("new_plants", int((plants["built"] & (plants["status"] == "candidate")).sum()), "count"),
         ("exchanges_open", int(ex["open"].sum() if "open" in ex else ex["chosen"].sum()), "count"),
     ]
@@ -359,6 +369,7 @@ def compute_kpis(case: Case, plants, ex, market, inputs, materials, info) -> pd.
     for r in byp.itertuples():
         if r.reuse_rate is not None:
             rows.append((f"reuse_rate_{r.material}", r.reuse_rate, "fraction"))
+            rows.append((f"utilisation_rate_{r.material}", r.utilisation_rate, "fraction"))
     df = pd.DataFrame(rows, columns=["kpi", "value", "unit"]).set_index("kpi")
     df["value"] = df["value"].astype(float)
     return df

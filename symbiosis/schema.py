@@ -86,6 +86,16 @@ class Balance(_Strict):
     basis: Literal["mass", "none"] = "mass"
     tolerance: float = Field(0.05, description="Allowed relative gap between mass in and mass out.")
     note: str | None = Field(None, description="What is not tracked (air, water, CO2) and so explains the gap.")
+    estimate: bool = Field(False, description="True when the untracked terms or the note rest on estimates.")
+    untracked: dict[str, Q] = Field(default_factory=dict, description="Masses per unit of activity that cross "
+                                    "the process boundary untracked, with the first option of every slot: "
+                                    "positive enters (air O2, slaking water), negative leaves (flue-gas water, "
+                                    "vapour, off-gas), e.g. {air O2 for the fuel: '0.23 t'}; each derived in "
+                                    "`note`. The check closes in + untracked against out + CO2 within `tolerance`.")
+    by_option: dict[str, dict[str, Q]] = Field(default_factory=dict, description="'slot.option': the untracked "
+                                               "masses when that option fills the whole slot, replacing the "
+                                               "same-named terms of `untracked` (a new name counts 0 with the "
+                                               "first option); mixed linearly at a partial share.")
 
 
 class ProcessSpec(Sourced):

@@ -21,7 +21,7 @@ from symbiosis.fmt import fmt  # one formatter for terminal, report and README
 
 CARDS = [("reuse_rate", "Reuse rate", True), ("byproducts_reused", "By-products reused", True),
          ("byproducts_disposed", "By-products disposed", False), ("co2", "CO2 emitted", False),
-         ("capex", "Capex", False), ("annualised_cost", "Annualised cost", False)]
+         ("capex", "Capex", False), ("annualised_cost", "Annualised cost (= -operating margin)", False)]
 
 
 def _card(name, label, higher_better, result, status_quo) -> str:
