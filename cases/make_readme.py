@@ -39,36 +39,38 @@ TEXT = {
     "changzhi": {
         "title": "Changzhi (Shanxi) \"Partner Park\": `changzhi.yaml`",
         "what": (
-            "Lu'an coal mines send gangue and slime to the Gaohe low-heat-value plant (2 x 660 MW) and gangue to "
-            "the Wuyang gangue plant. Today Xiangyuan powers the carbide furnaces, Tunliu the chlor-alkali plant "
+            "Lu'an coal mines send coal, gangue and slime to the Gaohe low-heat-value plant (2 x 660 MW "
+            "ultra-supercritical), gangue to the Wuyang gangue plant and coal to the county power plants and the "
+            "coal-to-liquids plant. Today Xiangyuan powers the carbide furnaces, Tunliu the chlor-alkali plant "
             "and Wuyang the mines (a Xibaitai-carbide line exists but carries nothing in the runs), and the other "
             "plants buy grid power. In the Donggu electricity-chemicals park lime kilns and carbide furnaces feed "
             "a PVC plant, a carbon-nanotube plant and a chloroprene-rubber plant, and a membrane chlor-alkali "
-            "plant makes the HCl they need. The "
-            "Lucheng park cokes coal and turns part of its gas into methanol; the Lu'an coal-to-liquids plant runs "
-            "at about 1 Mt/yr. Today fly ash, bottom ash, FGD gypsum, carbide slag, gasification slag, salt mud "
-            "and the furnace gas go to yards and flares, except some fly ash that a cement line takes. The "
-            "candidates are what a Shanxi park engineer would weigh to absorb them: retrofitting the existing "
-            "Lucheng cement kiln to take carbide slag in its raw meal (candidate exchanges with 65 M CNY of "
-            "capex for all three slag sources, scaled from a carbide-slag CDM project; link capex counts in the "
-            "capex KPI and, annualised, in the cost; not a new clinker line, which Shanxi would "
-            "allow only against the closure of 1.5-2 times as much existing clinker), a ceramsite plant, an "
-            "aerated-block plant, paste backfill at the mines, a coke-oven-gas power plant and a tar "
-            "distillery."),
+            "plant makes the HCl they need. The Lucheng park cokes coal, turns part of its gas into methanol and "
+            "burns the rest for power, and its cement kiln already takes the chain's carbide slag in its raw "
+            "meal; the Lu'an coal-to-liquids plant runs at about 1 Mt/yr. Today bottom ash, FGD gypsum, "
+            "gasification slag, salt mud and the furnace gas go to yards and flares; some fly ash goes to the "
+            "cement line and, at 60 CNY/t, to Changzhi's ready-mix market (capped at 600 kt/yr). The candidates "
+            "are what a Shanxi park engineer would weigh to absorb the rest: a ceramsite plant, an aerated-block "
+            "plant, a plasterboard plant on FGD gypsum, paste backfill at the mines and a tar distillery; no new "
+            "clinker line (the case's policy states capacity replacement, `max: existing`)."),
         "assumptions": [
             "Capacities of Xiangyuan, Tunliu, Xibaitai and Wuyang and of the whole chemical chain were not "
             "found; they are estimated and marked, with the chain sized from the carbide furnace (600 kt/yr) so "
             "that carbide, lime, chlorine and HCl balance.",
-            "Coal plants run 5,000 h/yr; Gaohe is modelled with the low-heat-value fuel and ash coefficients "
-            "(1.56 t fuel and 0.62 t ash per MWh), which makes it the park's largest ash source.",
+            "Coal plants run 5,000 h/yr; Gaohe runs on `usc_lhv_power` (0.57 t of a 3,500 kcal/kg blend and "
+            "0.20 t ash per MWh, stoichiometry in the process note), not on the gangue-CFB coefficients (1.56 t "
+            "fuel, 0.62 t ash) it had before.",
+            "Coal is bought delivered at 650 CNY/t and sold at the mine mouth at 560 (the haul the buyer pays), so "
+            "the mines do not sell coal the park buys back. Grid power costs 480 CNY/MWh (330 energy + 120 "
+            "transmission and distribution + 30 funds); a station sells at 330, so direct supply in the park saves "
+            "the buyer the 150 CNY/MWh of charges, no more.",
+            "Policy as data: no net new clinker (MIIT capacity replacement) and the park's energy consumption "
+            "capped at today's 8.75 Mtce/yr (dual control), both in the case's `policy:` section.",
             "Existing plants run at their stated output; the reuse objective therefore cannot make more "
             "by-product to reuse it.",
             "CO2 is the park's direct emission plus that of bought electricity. The new plants' own fuel "
             "counts; the blocks and ceramsite they sell earn no credit for what they displace elsewhere. Carbide "
-            "slag in place of limestone saves 0.44 t CO2 per t limestone (the 'avoided by substitution' row). "
-            "Power the park's stations deliver to its own plants replaces grid purchases (0.58 t/MWh) while the "
-            "power they no longer export is not counted against them, so that part of the CO2 change is "
-            "bookkeeping, not a physical saving (see the CO2 line under the result).",
+            "slag in place of limestone saves 0.44 t CO2 per t limestone (the 'avoided by substitution' row).",
             "All the coke-oven gas's carbon (430 Nm3 x 0.766 kg CO2/Nm3 = 0.33 t per t coke) is charged at the "
             "coke ovens, flared or burnt; the gas's users (methanol, lime kilns, the gas power plant, the tar "
             "furnace) carry none, so using the gas changes CO2 only through what it displaces.",
@@ -81,21 +83,26 @@ TEXT = {
         "title": "Pingdingshan (Henan) \"Green Park\": `pingdingshan.yaml`",
         "what": (
             "Three parks around the Pingmei coking-coal mines. In the Coal-Electricity-Building-Materials park "
-            "a CFB plant built for gangue and slime burns (in the runs) almost only gangue, and gangue and Yaomeng "
-            "fly ash make bricks and cement. In the "
+            "a CFB plant built for gangue and slime burns (in the runs) mostly gangue, Yaomeng co-fires slime, "
+            "and gangue and fly ash make bricks and cement. In the "
             "Coal-Coking park Tianhong's coke ovens send tar to distillation and pitch to carbon materials, and "
             "burn all their surplus gas for power. In the Coal-Chemicals park gasification makes ammonia and "
             "methanol; ammonia and CO2 go to urea and, with Ye County salt, to soda ash by the combined process; "
             "methanol goes to acetic acid, formaldehyde and POM; and the first 300 kt/yr line of the Pingmei "
-            "carbide-PVC project runs with its own lime kilns, carbide furnaces and chlor-alkali. The candidates "
-            "are the links between the parks: carbide-slag cement, aerated blocks, ceramsite and paste backfill."),
+            "carbide-PVC project runs with its own lime kilns, carbide furnaces and chlor-alkali, and its carbide "
+            "slag goes to a 0.6 Mt/yr cement line. The candidates are the links between the parks: aerated "
+            "blocks, ceramsite and paste backfill; a new clinker line is not one (capacity replacement, in the "
+            "case's `policy:`), and the park's energy consumption is capped at today's 4.86 Mtce/yr, a cap that "
+            "binds in the optimised network."),
         "assumptions": [
             "Found: Tianan coking coal 10.7-13 Mt/yr, the Pingmei PVC first line of 300 kt/yr. Not found and "
             "estimated: Yaomeng (1.2 GW), the gangue plant (600 MW), Tianhong (2 Mt/yr coke), the chemical plants "
             "and the soda-ash plant (300 kt/yr).",
             "Coking-coal washing yields 50 % clean coal, 20 % middlings (sent to Yaomeng), 20 % gangue, 10 % slime "
             "(estimate).",
-            "Ye County salt at 250 CNY/t at the well (estimate); Henan coal 650 CNY/t.",
+            "Ye County salt at 250 CNY/t at the well (estimate); Henan coal 650 CNY/t delivered, 560 at the mine "
+            "mouth; fly ash sells at 60 CNY/t to ready-mix up to 500 kt/yr and cement up to 1.7 Mt/yr (regional "
+            "caps, estimates).",
             "Today the gangue plant powers the mines and carbide furnaces and Yaomeng the chlor-alkali, ammonia "
             "and methanol plants (existing links, estimated); the other plants buy grid power at 0.58 t CO2/MWh. "
             "Power the optimised network supplies in the park in place of grid purchases lowers its CO2; power "

@@ -214,6 +214,8 @@ class Case:
     #: limits of every solve: capex, new_plants, co2, disposal, cost, min_reuse, min_reuse_rate
     #: and "min_reuse_rate:<material>" (see ParkModel.set_limits)
     limits: dict[str, float] = field(default_factory=dict)
+    #: policy rules (symbiosis.policy.Policy): group and energy caps
+    policy: object = None
     #: entries changed by :meth:`with_changes` since the case was read from its file
     changes: dict = field(default_factory=dict, repr=False)
     #: planning periods (``periods:`` in the file), each with its own resolved case; see symbiosis.phased

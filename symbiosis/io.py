@@ -637,6 +637,9 @@ class _Resolver:
         self._check_modes(settings, materials, exchanges)
         distances = self._distances(plants)
         limits = self._limits(materials)
+        from symbiosis.policy import resolve_policy
+        policy = resolve_policy(spec.policy, plants, processes, materials, self.period,
+                                lambda entry, msg: self.problem(entry, msg))
         if self.problems:
             raise CaseError(self.problems)
         return Case(name=spec.name + (f" [{self.scenario}]" if self.scenario else ""),
@@ -645,7 +648,7 @@ class _Resolver:
                     path=Path(self.file) if not self.file.startswith("<") else None,
                     scenarios=spec.scenarios or {},
                     units={"money": self.money, "period": self.period, "distance": self.dist},
-                    distances=distances, limits=limits)
+                    distances=distances, limits=limits, policy=policy)
 
     def _library_folders(self) -> list[Path]:
         lib = self.spec.library

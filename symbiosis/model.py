@@ -35,6 +35,7 @@ import pyomo.environ as pyo
 from symbiosis.case import Case
 from symbiosis.errors import InfeasibleError, SolverError
 from symbiosis.graph import Exchange, candidate_exchanges
+from symbiosis.policy import add_policy, policy_reasons
 
 #: objectives the model knows, with their sense
 OBJECTIVES = {"reuse": pyo.maximize, "cost": pyo.minimize, "profit": pyo.maximize, "co2": pyo.minimize,
@@ -136,6 +137,7 @@ class ParkModel:
         add_market_limits(self)
         add_expressions(self)
         add_limits(self)
+        add_policy(self)  # symbiosis.policy: group and energy caps stated in the case
         self.timings["build"] = time.perf_counter() - t0
 
     # ------------------------------------------------------------------ index lists
@@ -1236,6 +1238,7 @@ def explain_infeasible(source: ParkModel, opts: Options | None = None) -> list[s
             mat = mats[mn]
             reasons.append(f"the park must sell {amount(mat.min_sale, mat.unit)} of {mn!r} but falls short by "
                            f"{amount(v, mat.unit)}.")
+    reasons += policy_reasons(pm)
     if not reasons:
         reasons.append("a forced plant or exchange cannot be used as stated; check 'force' entries")
     return reasons

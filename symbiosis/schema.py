@@ -249,6 +249,35 @@ class SettingsSpec(_Strict):
                            "a plain number is taken in that unit. 0: only the relative gap stops the solver.")
 
 
+class GroupCapSpec(Sourced):
+    """A cap on a group of plants (symbiosis.policy): e.g. cement capacity replacement."""
+
+    processes: list[str] = Field(default_factory=list, description="Plants running these processes are in the group.")
+    plants: list[str] = Field(default_factory=list, description="Plants named into the group.")
+    max: Q = Field(description="Most capacity (or output) of the group per period, e.g. '1.5 Mt/yr', or "
+                   "'existing': the existing plants' capacity (no net new capacity).")
+    basis: Literal["capacity", "output"] = Field("capacity", description="capacity: built sizes and open existing "
+                                                 "plants; output: activity.")
+
+
+class EnergyCapSpec(Sourced):
+    """An energy-consumption cap (tce per period) on the plants of some parks (symbiosis.policy)."""
+
+    parks: list[str] = Field(default_factory=list, description="The parks (plant.park) it covers; empty: all plants.")
+    max: Q = Field(description="Most comprehensive energy consumption per period, e.g. '30 Mtce/yr'.")
+
+
+class PolicySpec(_Strict):
+    """Policy limits as data (symbiosis.policy): group caps and energy caps, each named and sourced."""
+
+    groups: dict[str, GroupCapSpec] = Field(default_factory=dict, description="Activity-group caps by rule name.")
+    energy_factors: dict[str, SQ] = Field(default_factory=dict, description="tce per unit of each energy "
+                                          "material, e.g. {coal: '0.7143 tce/t', electricity: '0.1229 tce/MWh'}.")
+    energy: dict[str, EnergyCapSpec] = Field(default_factory=dict, description="Energy caps by rule name.")
+    primary: list[str] = Field(default_factory=lambda: ["coal"], description="Sectors whose energy outputs are "
+                               "production (mines), not conversion: not credited against their inputs.")
+
+
 class UnitsSpec(_Strict):
     money: str = Field("CNY", description="The case's currency: CNY (also yuan, RMB) or any three-letter code "
                        "(EUR, DKK, ...). Labels, reports and workbooks use it.")
@@ -292,6 +321,8 @@ class CaseSpec(_Strict):
     distances: list[DistanceSpec] = Field(default_factory=list, description="Distance table: "
                                           "[{from, to, km}], overriding coordinates for these pairs.")
     limits: LimitsSpec = Field(default_factory=LimitsSpec, description="Budgets, caps and policy floors.")
+    policy: PolicySpec = Field(default_factory=PolicySpec, description="Policy rules as data: group caps "
+                               "(capacity replacement) and energy caps (symbiosis.policy).")
     settings: SettingsSpec = Field(default_factory=SettingsSpec)
     scenarios: dict[str, dict] | None = Field(None, description="Named overrides of this case "
                                               "(merged over it), for compare.")
