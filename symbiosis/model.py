@@ -277,7 +277,7 @@ class ParkModel:
         bt = np.fromiter((r.bound_type for r in repn.rows), dtype=np.int8, count=n_rows)
         rhs = np.asarray(repn.rhs, dtype=float)
         A = _drop_negligible(repn.A.tocsr())
-        self.range_notes = _range_notes(A, c, repn)
+        self.range_notes = _range_notes(A, c, repn, name=self._column_words)
         row_scale = _row_scales(A)
         if n_rows:
             A = A.multiply(row_scale[:, None]).tocsr()
@@ -334,6 +334,15 @@ class ParkModel:
     warm_start: bool = False  # off by default: see to_highs; the guard in run() stays for callers who turn it on
     #: scale of the objective in the last hand-off (HiGHS sees objective x scale)
     objective_scale: float = 1.0
+
+    def _column_words(self, column: str) -> str:
+        """A model column in the park's words: ``f[49]`` -> ``flow a->b:fly_ash``."""
+        import re
+        m = re.fullmatch(r"([fz])\[(\d+)\]", column)
+        if m and int(m.group(2)) < len(self.exchanges):
+            x = self.exchanges[int(m.group(2))]
+            return f"{'flow' if m.group(1) == 'f' else 'opening'} of {x.source}->{x.target}:{x.material}"
+        return column
 
     def _time_left(self, opts: Options) -> float:
         """Seconds HiGHS may run: the time limit, or what is left of the deadline."""
@@ -831,7 +840,7 @@ def _row_scales(A) -> "np.ndarray":
 WIDE_RANGE = 1e9
 
 
-def _range_notes(A, c, repn, limit: float = WIDE_RANGE, show: int = 5) -> list[str]:
+def _range_notes(A, c, repn, limit: float = WIDE_RANGE, show: int = 5, name=str) -> list[str]:
     """Warnings for the rows (and the objective) whose nonzero coefficients span more than
     ``limit`` (largest / smallest): no scaling makes both ends exact, and the solver's
     tolerances may round the small ones away. Names the constraints (they are indexed by
@@ -854,10 +863,14 @@ def _range_notes(A, c, repn, limit: float = WIDE_RANGE, show: int = 5) -> list[s
             out.append(f"coefficients span more than {limit:.0e} in {wide.size} row(s): " + "; ".join(names)
                        + (" ..." if wide.size > show else "") + "; check the units and figures of those "
                        "plants and materials: the solver may round the smallest away")
-    nz = np.abs(c[c != 0]) if c.size else c
-    if nz.size and nz.max() / nz.min() > limit:
-        out.append(f"objective coefficients span {nz.min():.3g} to {nz.max():.3g} (more than {limit:.0e}); "
-                   "the smallest costs or weights may be rounded away")
+    idx = np.flatnonzero(c) if c.size else c
+    if idx.size:
+        a = np.abs(c[idx])
+        lo, hi = idx[np.argmin(a)], idx[np.argmax(a)]
+        if a.max() / a.min() > limit:
+            out.append(f"objective coefficients span {a.min():.3g} ({name(repn.columns[lo].name)}) to {a.max():.3g} "
+                       f"({name(repn.columns[hi].name)}), more than {limit:.0e}; the smallest costs or weights may be "
+                       "rounded away")
     return out
 
 
