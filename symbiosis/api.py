@@ -11,7 +11,7 @@ from symbiosis.result import Result, make_result
 def optimize(case: Case, objective: str | None = None, *, time_limit: float | None = None,
              mip_gap: float | None = None, threads: int | None = None, limits: dict | None = None,
              weights: dict | None = None, status_quo: bool = False, reuse_tolerance: float | None = None,
-             model: ParkModel | None = None) -> Result:
+             model: ParkModel | None = None, progress=None) -> Result:
     """Build the model of ``case``, solve it and return a :class:`Result`.
 
     Parameters
@@ -21,6 +21,11 @@ def optimize(case: Case, objective: str | None = None, *, time_limit: float | No
     time_limit, mip_gap, threads : HiGHS settings (seconds, relative gap, threads).
     limits : e.g. ``{"capex": 5e8, "new_plants": 2, "co2": 1e6, "min_reuse_rate": 0.6}``.
     status_quo : solve today's park only (existing plants and exchanges).
+    progress : optional ``callable(done, total, message)``, called as each phase starts
+        (``0, 3, "building the model"``; ``1, 3, "solving"``; ``2, 3, "reading the
+        solution"``) and once at the end (``3, 3, "done"``); the same signature as the
+        ``progress`` of :func:`~symbiosis.decision.pareto`, ``alternatives``, ``explain``
+        and :func:`~symbiosis.sweep.sweep`.
 
     Raises
     ------
@@ -34,19 +39,26 @@ def optimize(case: Case, objective: str | None = None, *, time_limit: float | No
     >>> round(r.kpi("byproducts_reused"))
     427200
     """
+    def report(done: int, message: str) -> None:
+        if progress is not None:
+            progress(done, 3, message)
     timings = {}
+    report(0, "building the model")
     pm = model if model is not None else ParkModel(case)
     timings.update({k: v for k, v in pm.timings.items() if k in ("candidates", "build")})
     opts = Options(objective=objective, time_limit=time_limit, mip_gap=mip_gap, threads=threads,
                    limits=limits or {}, weights=weights, status_quo=status_quo, reuse_tolerance=reuse_tolerance)
     handoff_before = pm.timings.get("handoff", 0.0)  # every solve compiles the model for HiGHS
+    report(1, "solving")
     sol = pm.solve(opts)
     timings["handoff"] = pm.timings.get("handoff", 0.0) - handoff_before
     timings["solve"] = sol.info.solve_time
     t0 = time.perf_counter()
+    report(2, "reading the solution")
     result = make_result(case, pm.exchanges, sol, timings)
     timings["extract"] = pm.timings.get("extract", 0.0) + time.perf_counter() - t0
     result.timings = timings
+    report(3, "done")
     return result
 
 

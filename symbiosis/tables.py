@@ -1,0 +1,111 @@
+"""The rich tables the command line prints: key figures, a solved network, the k best
+networks. Each reads a Result or a decision table, never the model."""
+from __future__ import annotations
+
+from rich import box
+from rich.table import Table
+
+from symbiosis.terminal import console, fmt
+
+
+def fitted(t: Table) -> Table:
+    """``t`` drawn to fit the terminal (80 columns in CI logs and pipes): light rules
+    instead of boxes, and a cell too long for its column folds onto the next line
+    rather than being cut to ``ceramsite...``."""
+    t.box = box.SIMPLE_HEAD
+    t.pad_edge = False
+    t.title_justify = "left"
+    for c in t.columns:
+        c.overflow = "fold"
+        c.min_width = None
+        if c.justify == "right":  # numbers stay on one line; names take what is left
+            c.no_wrap = True
+    return t
+
+
+def names_list(items, n: int = 6) -> str:
+    items = list(items)
+    if not items:
+        return "-"
+    more = f" +{len(items) - n} more" if len(items) > n else ""
+    return ", ".join(items[:n]) + more
+
+
+def money_of(case) -> str:
+    return case.units.get("money", "CNY")
+
+
+KEY_KPIS = ["byproducts_generated", "byproducts_reused", "byproducts_disposed", "reuse_rate", "co2", "capex",
+            "annualised_cost", "new_plants", "exchanges_open"]
+
+
+def kpi_table(results: dict, title: str) -> Table:
+    t = Table(title=title, title_justify="left")
+    t.add_column("KPI")
+    for name in results:
+        t.add_column(name, justify="right")
+    first = next(iter(results.values()))
+    names = [k for k in KEY_KPIS if k in first.kpis.index] + [
+        k for k in first.kpis.index if k.startswith(("reuse_rate_", "reused_"))]
+    for k in names:
+        unit = first.kpis.loc[k, "unit"]
+        t.add_row(k.replace("_", " "), *[fmt(r.kpi(k), unit) if k in r.kpis.index else "-" for r in results.values()])
+    return t
+
+
+def print_result(result, verbose: bool = False) -> None:
+    s = result.solver
+    gap = f"{s['gap']:.2%}" if s.get("gap") is not None else "n/a"
+    bound = f"{s['bound']:,.0f}" if s.get("bound") is not None else "n/a"
+    console.print(f"[bold]{result.case_name}[/] - objective {result.objective}: status [bold]{s['status']}[/], "
+                  f"objective {s['objective']:,.0f}, bound {bound}, gap {gap}, solve {s['solve_time']:.2f} s")
+    console.print(fitted(kpi_table({"value": result}, "Key figures")))
+    built = result.built_plants
+    if len(built):
+        t = Table(title="New plants built", title_justify="left")
+        for c in ("plant", "process", "capacity", "activity", "used", f"capex {money_of(result)}"):
+            t.add_column(c, justify="right" if c not in ("plant", "process") else "left")
+        for r in built.itertuples():
+            t.add_row(r.plant, r.process, fmt(r.capacity, f"{r.activity_unit}/yr"),
+                      fmt(r.activity, f"{r.activity_unit}/yr"), f"{r.utilisation:.0%}", fmt(r.capex))
+        console.print(fitted(t))
+    ch = result.chosen_exchanges
+    t = Table(title=f"Exchanges open ({len(ch)})", title_justify="left")
+    for c in ("from", "to", "material", "flow", "km", "existing"):
+        t.add_column(c, justify="right" if c in ("flow", "km") else "left")
+    for r in ch.sort_values(["kind", "unit", "flow"], ascending=[True, False, False]).itertuples():
+        t.add_row(r.source, r.target, r.material, fmt(r.flow, f"{r.unit}/yr"), f"{r.distance:.1f}",
+                  "yes" if r.existing else "new")
+    console.print(fitted(t))
+    if verbose:
+        console.print("phase times: " + ", ".join(f"{k} {v:.3f} s" for k, v in result.timings.items()))
+
+
+def print_alternatives(c, df) -> None:
+    """Print the table of :func:`symbiosis.decision.alternatives` (also what
+    ``symbiosis solve --alternatives K`` prints)."""
+    money = money_of(c)
+    if df.empty:
+        console.print("no network is feasible")
+        return
+    t = Table(title=f"{c.name}: the {len(df)} best networks by {df.attrs['objective']} "
+                    f"({df.attrs['solves']} solves, {df.attrs['seconds']:.2f} s)", title_justify="left")
+    for col in ("rank", "reuse", "reuse rate", "cost", "vs best", "capex", "plants", "exchanges",
+                "differs from the best"):
+        t.add_column(col, justify="left" if col.startswith("differs") else "right",
+                     overflow="fold", no_wrap=not col.startswith("differs"),
+                     min_width=46 if col.startswith("differs") else None)
+    best_cost = df.loc[0, "cost"]
+    for r in df.itertuples():
+        diff = [f"+{a}" for a in r.added] + [f"-{a}" for a in r.removed]
+        delta = r.cost - best_cost
+        t.add_row(str(r.rank), fmt(r.reuse, "t/yr"), f"{r.reuse_rate:.1%}", fmt(r.cost, f"{money}/yr"),
+                  "" if r.rank == 1 else ("+" if delta >= 0 else "") + fmt(delta, f"{money}/yr"),
+                  fmt(r.capex, money), str(len(r.plants)), str(len(r.exchanges)),
+                  "(best)" if r.rank == 1 else "\n".join(diff[:8]) + (f"\n+{len(diff) - 8} more" if len(diff) > 8 else ""))
+    console.print(f"best network: plants {names_list(df.loc[0, 'plants'], 12)}; "
+                  f"{len(df.loc[0, 'exchanges'])} by-product exchanges" if df.attrs.get("structure") != "all" else
+                  f"best network: plants {names_list(df.loc[0, 'plants'], 12)}; {len(df.loc[0, 'exchanges'])} exchanges")
+    console.print(fitted(t))
+
+
