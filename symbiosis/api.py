@@ -66,10 +66,19 @@ def compare(case: Case, objective: str | None = None, scenarios: list[str] | Non
             **kw) -> dict[str, Result]:
     """Solve several versions of one park and return them by name, in order.
 
+    ``compare(result_a, result_b)`` with two Results returns their KPI table instead
+    (``result_b.compare(result_a)``: both values and the change, see
+    :func:`symbiosis.comparison.compare_results`).
+
     Without ``scenarios``: ``{"status quo": ..., "optimised": ...}`` (today's plants and
     exchanges only, against the optimised network). With ``scenarios`` (names from the
     case file's ``scenarios`` section, loaded from ``case.path``): one result each.
     """
+    if isinstance(case, Result):
+        if not isinstance(objective, Result):
+            raise TypeError("compare(result_a, result_b) takes two Results; to solve a case give "
+                            "compare(case, objective=None, scenarios=None)")
+        return objective.compare(case)
     if not scenarios:
         return {"status quo": optimize(case, objective, status_quo=True, **kw),
                 "optimised": optimize(case, objective, **kw)}

@@ -54,9 +54,9 @@ def convert(source: Path = typer.Argument(..., help="Case to read (.yaml or .xls
 
 
 def _read_result_dir(folder: Path):
-    from symbiosis.views import read_result
+    from symbiosis.loadresult import load_result
     try:
-        return read_result(folder)
+        return load_result(folder)
     except (FileNotFoundError, KeyError, ValueError) as exc:
         err_console.print(f"error: {folder} does not hold a result written by `symbiosis solve` ({exc})")
         raise typer.Exit(2)
