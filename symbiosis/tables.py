@@ -13,6 +13,8 @@ def fitted(t: Table) -> Table:
     instead of boxes, and a cell too long for its column folds onto the next line
     rather than being cut to ``ceramsite...``."""
     t.box = box.SIMPLE_HEAD
+    t.show_edge = False
+    t.padding = (0, 1, 0, 0)
     t.pad_edge = False
     t.title_justify = "left"
     for c in t.columns:
