@@ -8,10 +8,11 @@ from rich.table import Table
 from symbiosis.terminal import console, fmt
 
 
-def fitted(t: Table) -> Table:
+def fitted(t: Table, numbers_whole: bool = False) -> Table:
     """``t`` drawn to fit the terminal (80 columns in CI logs and pipes): light rules
     instead of boxes, and a cell too long for its column folds onto the next line
-    rather than being cut to ``ceramsite...``."""
+    rather than being cut to ``ceramsite...``. ``numbers_whole``: right-aligned columns
+    (numbers) stay on one line and names take what is left (the result tables)."""
     t.box = box.SIMPLE_HEAD
     t.show_edge = False
     t.padding = (0, 1, 0, 0)
@@ -19,8 +20,7 @@ def fitted(t: Table) -> Table:
     t.title_justify = "left"
     for c in t.columns:
         c.overflow = "fold"
-        c.min_width = None
-        if c.justify == "right":  # numbers stay on one line; names take what is left
+        if numbers_whole and c.justify == "right":
             c.no_wrap = True
     return t
 
@@ -70,7 +70,7 @@ def print_result(result, verbose: bool = False) -> None:
         for r in built.itertuples():
             t.add_row(r.plant, r.process, fmt(r.capacity, f"{r.activity_unit}/yr"),
                       fmt(r.activity, f"{r.activity_unit}/yr"), f"{r.utilisation:.0%}", fmt(r.capex))
-        console.print(fitted(t))
+        console.print(fitted(t, numbers_whole=True))
     ch = result.chosen_exchanges
     t = Table(title=f"Exchanges open ({len(ch)})", title_justify="left")
     for c in ("from", "to", "material", "flow", "km", "existing"):
@@ -78,7 +78,7 @@ def print_result(result, verbose: bool = False) -> None:
     for r in ch.sort_values(["kind", "unit", "flow"], ascending=[True, False, False]).itertuples():
         t.add_row(r.source, r.target, r.material, fmt(r.flow, f"{r.unit}/yr"), f"{r.distance:.1f}",
                   "yes" if r.existing else "new")
-    console.print(fitted(t))
+    console.print(fitted(t, numbers_whole=True))
     if verbose:
         console.print("phase times: " + ", ".join(f"{k} {v:.3f} s" for k, v in result.timings.items()))
 
