@@ -11,8 +11,9 @@ from symbiosis.terminal import console, fmt
 def fitted(t: Table, numbers_whole: bool = False) -> Table:
     """``t`` drawn to fit the terminal (80 columns in CI logs and pipes): light rules
     instead of boxes, and a cell too long for its column folds onto the next line
-    rather than being cut to ``ceramsite...``. ``numbers_whole``: right-aligned columns
-    (numbers) stay on one line and names take what is left (the result tables)."""
+    rather than being cut to ``ceramsite...`` (every column may wrap). ``numbers_whole``:
+    right-aligned columns (numbers) stay on one line and names take what is left (the
+    result tables, whose numbers fit)."""
     t.box = box.SIMPLE_HEAD
     t.show_edge = False
     t.padding = (0, 1, 0, 0)
@@ -20,8 +21,7 @@ def fitted(t: Table, numbers_whole: bool = False) -> Table:
     t.title_justify = "left"
     for c in t.columns:
         c.overflow = "fold"
-        if numbers_whole and c.justify == "right":
-            c.no_wrap = True
+        c.no_wrap = numbers_whole and c.justify == "right"
     return t
 
 
