@@ -22,6 +22,7 @@ def fitted(t: Table, numbers_whole: bool = False) -> Table:
     for c in t.columns:
         c.overflow = "fold"
         c.no_wrap = numbers_whole and c.justify == "right"
+        c.min_width = None  # a minimum wider than the terminal is cut at its edge
     return t
 
 

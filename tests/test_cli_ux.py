@@ -112,3 +112,11 @@ def test_objective_names_match_the_model():
     from symbiosis.terminal import OBJECTIVES as CLI_OBJECTIVES
     assert set(CLI_OBJECTIVES) == set(OBJECTIVES)
     assert set(OBJECTIVE_CHOICES) == set(OBJECTIVES) | {"reuse-then-cost", "weighted"}
+
+
+def test_alternatives_table_fits_80_columns_and_cuts_nothing():
+    res = invoke("alternatives", TUTORIAL, "-k", "3", env={"COLUMNS": "80"})
+    assert res.exit_code == 0, res.output
+    assert max(map(len, res.stdout.splitlines())) <= 80 and "…" not in res.stdout
+    text = "".join(res.stdout.split())
+    assert "differsfromthebest" in text and "-pvc->slag_cement:carbide_slag" in text
