@@ -336,7 +336,7 @@ def _load_command_modules():
 
 def main():
     _load_command_modules()
-    app()
+    app(prog_name="symbiosis")
 
 
 if __name__ == "__main__":
