@@ -166,7 +166,7 @@ def solve(case: Path = typer.Argument(..., help="Case file (.yaml or .xlsx)."),
                       f"{fmt(reference.kpi('annualised_cost'), 'CNY/yr')} -> {fmt(result.kpi('annualised_cost'), 'CNY/yr')}")
     if alternatives:
         from symbiosis.decision import alternatives as run_alternatives
-        from symbiosis.tables import fitted, print_alternatives
+        from symbiosis.tables import print_alternatives
         try:
             with progress("alternatives", alternatives) as cb:
                 df = run_alternatives(c, alternatives, objective, limits=limits or {}, time_limit=time_limit,

@@ -84,12 +84,14 @@ def print_result(result, verbose: bool = False) -> None:
         console.print("phase times: " + ", ".join(f"{k} {v:.3f} s" for k, v in result.timings.items()))
 
 
-def print_alternatives(c, df) -> None:
+def print_alternatives(c, df, out=None) -> None:
     """Print the table of :func:`symbiosis.decision.alternatives` (also what
-    ``symbiosis solve --alternatives K`` prints)."""
+    ``symbiosis solve --alternatives K`` prints) on ``out`` (a rich Console; default the
+    CLI's)."""
+    out = out or console
     money = money_of(c)
     if df.empty:
-        console.print("no network is feasible")
+        out.print("no network is feasible")
         return
     t = Table(title=f"{c.name}: the {len(df)} best networks by {df.attrs['objective']} "
                     f"({df.attrs['solves']} solves, {df.attrs['seconds']:.2f} s)", title_justify="left")
@@ -106,9 +108,9 @@ def print_alternatives(c, df) -> None:
                   "" if r.rank == 1 else ("+" if delta >= 0 else "") + fmt(delta, f"{money}/yr"),
                   fmt(r.capex, money), str(len(r.plants)), str(len(r.exchanges)),
                   "(best)" if r.rank == 1 else "\n".join(diff[:8]) + (f"\n+{len(diff) - 8} more" if len(diff) > 8 else ""))
-    console.print(f"best network: plants {names_list(df.loc[0, 'plants'], 12)}; "
+    out.print(f"best network: plants {names_list(df.loc[0, 'plants'], 12)}; "
                   f"{len(df.loc[0, 'exchanges'])} by-product exchanges" if df.attrs.get("structure") != "all" else
                   f"best network: plants {names_list(df.loc[0, 'plants'], 12)}; {len(df.loc[0, 'exchanges'])} exchanges")
-    console.print(fitted(t))
+    out.print(fitted(t))
 
 

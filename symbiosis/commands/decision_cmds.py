@@ -118,7 +118,7 @@ def alternatives(case: Path = typer.Argument(..., help="Case file (.yaml or .xls
     """The k best structurally different networks (integer cuts), ranked, with what differs from the best."""
     c = load(case, scenario)
     df = _alternatives(c, k, objective, _limits(c, limit), time_limit, mip_gap, threads)
-    print_alternatives(c, df)
+    print_alternatives(c, df, console)
     if out is not None:
         Path(out).mkdir(parents=True, exist_ok=True)
         table = df.copy()
@@ -144,7 +144,7 @@ def solve_alternatives(c, k: int, objective: str | None = None, limits: dict | N
     """Find and print the ``k`` best networks of case ``c``: what ``symbiosis solve CASE
     --alternatives K`` calls after its own result (``solver``: time_limit, mip_gap, threads)."""
     print_alternatives(c, _alternatives(c, k, objective, limits or {}, solver.get("time_limit"),
-                                        solver.get("mip_gap"), solver.get("threads")))
+                                        solver.get("mip_gap"), solver.get("threads")), console)
 
 
 @app.command()
