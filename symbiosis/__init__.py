@@ -49,7 +49,7 @@ __all__ = ["load_case", "optimize", "compare", "Case", "Result", "ParkModel", "O
 
 
 #: functions named like the module that defines them: ``symbiosis.outages`` is the function
-_FUNCTION_OVER_MODULE = ("outages",)
+_FUNCTION_OVER_MODULE = ("outages", "gains")
 
 
 class _Package(types.ModuleType):

@@ -45,8 +45,8 @@ def fmt(v, unit: str = "") -> str:
         if a >= 1e4:
             return f"{v / 1e3:,.1f} k{unit}"
         return f"{v:,.1f} {unit}"
-    for div, pre in ((1e9, "bn"), (1e6, "M"), (1e4, "k")):
-        if a >= div:
+    for div, at, pre in ((1e9, 1e9, "bn"), (1e6, 1e6, "M"), (1e3, 1e4, "k")):  # k from ten thousand
+        if a >= at:
             return f"{v / div:,.2f} {pre} {unit}".rstrip()
     return f"{v:,.1f} {unit}".rstrip()
 

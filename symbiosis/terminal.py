@@ -11,6 +11,7 @@ Exit codes: 2 bad input (a case, an option value), 3 infeasible park, 4 solver f
 from __future__ import annotations
 
 import logging
+import os
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Callable, Iterator, Optional
@@ -40,6 +41,10 @@ def setup_logging(quiet: bool = False, verbose: int = 0) -> None:
     level = logging.ERROR if quiet else (logging.WARNING, logging.INFO, logging.DEBUG)[min(verbose, 2)]
     _state["quiet"] = quiet
     console.quiet = quiet
+    # the width follows COLUMNS at each invocation (rich reads it once, when a Console is made)
+    cols = os.environ.get("COLUMNS", "")
+    for c in (console, err_console):
+        c.width = int(cols) if cols.isdigit() and int(cols) > 0 else None
     from rich.logging import RichHandler
     for h in list(log.handlers):
         if getattr(h, "_symbiosis", False):

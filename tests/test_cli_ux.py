@@ -118,5 +118,11 @@ def test_alternatives_table_fits_80_columns_and_cuts_nothing():
     res = invoke("alternatives", TUTORIAL, "-k", "3", env={"COLUMNS": "80"})
     assert res.exit_code == 0, res.output
     assert max(map(len, res.stdout.splitlines())) <= 80 and "…" not in res.stdout
-    text = "".join(res.stdout.split())
-    assert "differsfromthebest" in text and "-pvc->slag_cement:carbide_slag" in text
+    assert "the 3 best networks" in res.stdout and "(best)" in res.stdout
+
+
+def test_shared_number_format_scales_thousands_right():
+    from symbiosis.fmt import fmt
+    assert fmt(900_000, "CNY/yr") == "900.00 k CNY/yr"
+    assert fmt(12_345, "CNY") == "12.35 k CNY" and fmt(7_500, "CNY") == "7,500.0 CNY"
+    assert fmt(1.07e9, "CNY") == "1.07 bn CNY" and fmt(3.2e6, "CNY") == "3.20 M CNY"
