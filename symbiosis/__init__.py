@@ -9,20 +9,71 @@ reports and an interactive network.
 >>> result = symbiosis.optimize(case)
 >>> round(result.kpi("reuse_rate"), 4)
 0.8279
+
+Names are imported when first used (``import symbiosis`` loads neither Pyomo, plotly
+nor Dask), so the command line and scripts start quickly.
 """
-from symbiosis import examples
-from symbiosis.api import compare, optimize
-from symbiosis.case import Case
-from symbiosis.check import check_result
-from symbiosis.decision import alternatives, explain, pareto
-from symbiosis.gains import gains
-from symbiosis.errors import CaseError, InfeasibleError, SolverError, SymbiosisError
-from symbiosis.io import load_case
-from symbiosis.model import Options, ParkModel
-from symbiosis.result import Result
+from __future__ import annotations
+
+import importlib
+import sys
+import types
 
 __version__ = "0.1.0"
+
+#: public name -> the module that defines it
+_LAZY = {
+    "load_case": "symbiosis.io",
+    "optimize": "symbiosis.api", "compare": "symbiosis.api",
+    "Case": "symbiosis.case",
+    "with_changes": "symbiosis.changes",
+    "check_result": "symbiosis.check",
+    "pareto": "symbiosis.decision", "alternatives": "symbiosis.decision", "explain": "symbiosis.decision",
+    "gains": "symbiosis.gains",
+    "CaseError": "symbiosis.errors", "InfeasibleError": "symbiosis.errors", "SolverError": "symbiosis.errors",
+    "SymbiosisError": "symbiosis.errors",
+    "Options": "symbiosis.model", "ParkModel": "symbiosis.model",
+    "Result": "symbiosis.result",
+    "load_result": "symbiosis.loadresult",
+    "compare_results": "symbiosis.compare",
+    "write_views": "symbiosis.views",
+    "outages": "symbiosis.outages", "resilient": "symbiosis.outages", "montecarlo": "symbiosis.outages",
+    "criticality": "symbiosis.outages",
+}
+_SUBMODULES = ("examples",)
+
 __all__ = ["load_case", "optimize", "compare", "Case", "Result", "ParkModel", "Options", "check_result",
            "CaseError", "InfeasibleError", "SolverError", "SymbiosisError", "examples", "__version__",
-           "pareto", "alternatives", "explain", "gains"]
-from symbiosis.outages import outages, resilient, montecarlo, criticality  # noqa: E402,F401
+           "pareto", "alternatives", "explain", "gains", "with_changes", "load_result", "compare_results",
+           "write_views", "outages", "resilient", "montecarlo", "criticality"]
+
+
+#: functions named like the module that defines them: ``symbiosis.outages`` is the function
+_FUNCTION_OVER_MODULE = ("outages", "gains")
+
+
+class _Package(types.ModuleType):
+    def __setattr__(self, name, value):
+        # importing symbiosis.outages sets the package's attribute to the module; the
+        # function of that name stays what symbiosis.outages reads
+        if name in _FUNCTION_OVER_MODULE and isinstance(value, types.ModuleType):
+            return
+        super().__setattr__(name, value)
+
+
+sys.modules[__name__].__class__ = _Package
+
+
+def __getattr__(name: str):
+    if name in _LAZY:
+        value = getattr(importlib.import_module(_LAZY[name]), name)
+    elif name in _SUBMODULES:
+        value = importlib.import_module(f"symbiosis.{name}")
+    else:
+        raise AttributeError(f"module 'symbiosis' has no attribute {name!r}")
+    globals()[name] = value
+    return value
+
+
+def __dir__():
+    return sorted(set(globals()) | set(__all__))

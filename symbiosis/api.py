@@ -13,7 +13,7 @@ from symbiosis.result import Result, make_result
 def optimize(case: Case, objective: str | None = None, *, time_limit: float | None = None,
              mip_gap: float | None = None, threads: int | None = None, limits: dict | None = None,
              weights: dict | None = None, status_quo: bool = False, reuse_tolerance: float | None = None,
-             model: ParkModel | None = None) -> Result:
+             model: ParkModel | None = None, progress=None) -> Result:
     """Build the model of ``case``, solve it and return a :class:`Result`.
 
     Parameters
@@ -23,6 +23,11 @@ def optimize(case: Case, objective: str | None = None, *, time_limit: float | No
     time_limit, mip_gap, threads : HiGHS settings (seconds, relative gap, threads).
     limits : e.g. ``{"capex": 5e8, "new_plants": 2, "co2": 1e6, "min_reuse_rate": 0.6}``.
     status_quo : solve today's park only (existing plants and exchanges).
+    progress : optional ``callable(done, total, message)``, called as each phase starts
+        (``0, 3, "building the model"``; ``1, 3, "solving"``; ``2, 3, "reading the
+        solution"``) and once at the end (``3, 3, "done"``); the same signature as the
+        ``progress`` of :func:`~symbiosis.decision.pareto`, ``alternatives``, ``explain``
+        and :func:`~symbiosis.sweep.sweep`.
 
     Raises
     ------
@@ -38,7 +43,11 @@ def optimize(case: Case, objective: str | None = None, *, time_limit: float | No
     """
     import dataclasses
 
+    def report(done: int, message: str) -> None:
+        if progress is not None:
+            progress(done, 3, message)
     timings = {}
+    report(0, "building the model")
     pm = model if model is not None else ParkModel(case)
     timings.update({k: v for k, v in pm.timings.items() if k in ("candidates", "build")})
     limit = time_limit if time_limit is not None else case.settings.time_limit
@@ -46,8 +55,10 @@ def optimize(case: Case, objective: str | None = None, *, time_limit: float | No
                    limits=limits or {}, weights=weights, status_quo=status_quo, reuse_tolerance=reuse_tolerance,
                    deadline=time.perf_counter() + float(limit))
     handoff_before = pm.timings.get("handoff", 0.0)  # every solve compiles the model for HiGHS
+    report(1, "solving")
     sol = pm.solve(opts)
     t0 = time.perf_counter()
+    report(2, "reading the solution")
     result = make_result(case, pm.exchanges, sol, timings)
     timings["extract"] = pm.timings.get("extract", 0.0) + time.perf_counter() - t0
     # every reported optimum is checked against the case alone (symbiosis.check): on a
@@ -80,6 +91,7 @@ def optimize(case: Case, objective: str | None = None, *, time_limit: float | No
         if result.solver.get("status") == "optimal":
             result.solver["status"] = "not verified"
     result.timings = timings
+    report(3, "done")
     return result
 
 
@@ -87,10 +99,19 @@ def compare(case: Case, objective: str | None = None, scenarios: list[str] | Non
             **kw) -> dict[str, Result]:
     """Solve several versions of one park and return them by name, in order.
 
+    ``compare(result_a, result_b)`` with two Results returns their KPI table instead
+    (``result_b.compare(result_a)``: both values and the change, see
+    :func:`symbiosis.comparison.compare_results`).
+
     Without ``scenarios``: ``{"status quo": ..., "optimised": ...}`` (today's plants and
     exchanges only, against the optimised network). With ``scenarios`` (names from the
     case file's ``scenarios`` section, loaded from ``case.path``): one result each.
     """
+    if isinstance(case, Result):
+        if not isinstance(objective, Result):
+            raise TypeError("compare(result_a, result_b) takes two Results; to solve a case give "
+                            "compare(case, objective=None, scenarios=None)")
+        return objective.compare(case)
     if not scenarios:
         return {"status quo": optimize(case, objective, status_quo=True, **kw),
                 "optimised": optimize(case, objective, **kw)}

@@ -15,156 +15,72 @@ from pathlib import Path
 from typing import Optional
 
 import typer
-from rich.console import Console
 from rich.table import Table
+from typer.core import TyperGroup
 
-from symbiosis.errors import CaseError, InfeasibleError, Problem, SolverError
+from symbiosis import __version__
+from symbiosis.errors import CaseError, InfeasibleError, Problem, SolverError, SymbiosisError
 from symbiosis.fmt import money_unit, per_period
+from symbiosis.tables import MARGIN_NOTE, change_table, fitted, kpi_table, print_result
+from symbiosis.terminal import (bad_option, check_mip_gap, check_objective, check_threads, check_time_limit,
+                                console, err_console, fail, fmt, load, progress, setup_logging)
 
-app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_enable=False,
+__all__ = ["app", "main", "console", "err_console", "fail", "fmt", "load", "progress"]
+
+
+class _Group(TyperGroup):
+    """The command group: every usage error (unknown option, bad value, missing argument)
+    and every expected error is one line on stderr with its exit code, never a traceback."""
+
+    def main(self, args=None, prog_name=None, complete_var=None, standalone_mode=True, **extra):
+        from typer._click import exceptions as click  # typer's own copy of click's errors
+        try:
+            rv = super().main(args, prog_name, complete_var, standalone_mode=False, **extra)
+        except click.NoArgsIsHelpError as exc:
+            console.print(exc.ctx.get_help(), markup=False, highlight=False)
+            rv = 2
+        except click.UsageError as exc:
+            where = exc.ctx.command_path if exc.ctx is not None else "symbiosis"
+            err_console.print(f"error: {exc.format_message()} (see `{where} --help`)", markup=False,
+                              highlight=False, soft_wrap=True)
+            rv = exc.exit_code
+        except click.ClickException as exc:
+            err_console.print(f"error: {exc.format_message()}", markup=False, highlight=False, soft_wrap=True)
+            rv = exc.exit_code
+        except typer.Abort:
+            err_console.print("aborted", markup=False)
+            rv = 1
+        except (SymbiosisError, ValueError) as exc:  # one the commands did not catch themselves
+            try:
+                fail(exc)
+            except typer.Exit as e:
+                rv = e.exit_code
+        except OSError as exc:  # a file that cannot be read or written
+            err_console.print(f"error: {exc}", markup=False, highlight=False, soft_wrap=True)
+            rv = 1
+        if not standalone_mode:
+            return rv
+        sys.exit(rv if isinstance(rv, int) else 0)
+
+
+app = typer.Typer(cls=_Group, add_completion=True, no_args_is_help=True, pretty_exceptions_enable=False,
                   help="symbiosis: optimise by-product exchanges and new plants in an industrial park.")
-console = Console()
-err_console = Console(stderr=True)
 
 
-def fail(exc: Exception) -> None:
-    """Print an expected error and exit with its code (no traceback)."""
-    if isinstance(exc, CaseError):
-        err_console.print(f"[bold red]error:[/] {len(exc.problems)} problem(s) in the case:")
-        for p in exc.problems:
-            err_console.print(f"  {p}", markup=False, highlight=False, soft_wrap=True)
-        raise typer.Exit(2)
-    if isinstance(exc, InfeasibleError):
-        err_console.print(str(exc), markup=False, highlight=False, soft_wrap=True)
-        raise typer.Exit(3)
-    if isinstance(exc, SolverError):
-        err_console.print(f"solver: {exc}", markup=False, highlight=False, soft_wrap=True)
-        raise typer.Exit(4)
-    raise exc
+def _version(value: bool) -> None:
+    if value:
+        console.print(f"symbiosis {__version__}", highlight=False)
+        raise typer.Exit()
 
 
-def load(case_path: Path, scenario: Optional[str] = None):
-    from symbiosis.io import load_case
-    try:
-        return load_case(case_path, scenario=scenario)
-    except CaseError as exc:
-        fail(exc)
-
-
-def fmt(v: float, unit: str = "") -> str:
-    """A number for people: 427.2 kt/yr, 1.05 M MWh/yr, 300.0 M CNY, 82.8%."""
-    if v is None or v != v:
-        return "-"
-    if unit == "fraction":
-        return f"{v:.1%}"
-    if unit == "count":
-        return f"{v:.0f}"
-    a = abs(v)
-    if unit.startswith("t/") or unit == "t":  # tonnes take SI prefixes: kt, Mt
-        for div, pre in ((1e9, "G"), (1e6, "M"), (1e3, "k")):
-            if a >= div * 10 if div == 1e3 else a >= div:
-                return f"{v / div:,.1f} {pre}{unit}" if div != 1e9 else f"{v / div:,.2f} {pre}{unit}"
-        return f"{v:,.1f} {unit}"
-    for div, pre in ((1e9, "bn"), (1e6, "M"), (1e3, "k")):
-        if a >= div * 10 if div == 1e3 else a >= div:
-            return f"{v / div:,.2f} {pre} {unit}".rstrip()
-    return f"{v:,.1f} {unit}".rstrip()
-
-
-KEY_KPIS = ["byproducts_generated", "byproducts_reused", "byproducts_disposed", "reuse_rate", "utilisation_rate",
-            "co2", "capex", "profit", "new_plants", "exchanges_open"]
-#: what a KPI is, where its name alone would mislead
-KPI_LABELS = {"profit": "operating margin *", "utilisation_rate": "utilisation rate (reused + sold)"}
-MARGIN_NOTE = ("* operating margin = -annualised cost: sales - purchases - operating, transport, link and disposal "
-               "costs - carbon - the capex charge of new plants; existing plants carry no capital charge")
-
-
-def kpi_table(results: dict, title: str) -> Table:
-    t = Table(title=title, title_justify="left")
-    t.add_column("KPI")
-    for name in results:
-        t.add_column(name, justify="right")
-    first = next(iter(results.values()))
-    names = [k for k in KEY_KPIS if k in first.kpis.index] + [
-        k for k in first.kpis.index if k.startswith(("reuse_rate_", "reused_"))]
-    for k in names:
-        unit = first.kpis.loc[k, "unit"]
-        if k.startswith("reuse_rate_"):  # reuse beside utilisation (reused + sold), per by-product
-            mat = k[len("reuse_rate_"):]
-            u = f"utilisation_rate_{mat}"
-            t.add_row(f"reuse / utilisation {mat.replace('_', ' ')}",
-                      *[f"{r.kpi(k):.1%} / {r.kpi(u):.1%}" if u in r.kpis.index else
-                        (f"{r.kpi(k):.1%}" if k in r.kpis.index else "-") for r in results.values()])
-            continue
-        t.add_row(KPI_LABELS.get(k, k.replace("_", " ")),
-                  *[fmt(r.kpi(k), unit) if k in r.kpis.index else "-" for r in results.values()])
-    return t
-
-
-def change_table(result, reference) -> Table:
-    """The change of the operating margin against the status quo, by cause (symbiosis.attribution)."""
-    from symbiosis.attribution import change_by_cause
-    df = change_by_cause(result, reference)
-    money = result.units.get("money", "CNY")
-    t = Table(title="Operating margin against the status quo, by cause", title_justify="left")
-    for c in ("cause", "status quo", "optimised", "change", "share"):
-        t.add_column(c, justify="left" if c == "cause" else "right")
-    for cause, r in df.iterrows():
-        t.add_row(r["label"], fmt(r["status_quo"], f"{money}/yr"), fmt(r["optimised"], f"{money}/yr"),
-                  fmt(r["change"], f"{money}/yr"), "" if r["share"] != r["share"] else f"{r['share']:.0%}",
-                  end_section=(cause == df.index[-2]))
-    return t
-
-
-def objective_unit(result) -> str:
-    """The unit of the result's objective: money per period for cost and profit, t per
-    period for reuse, CO2 and disposal, none for a weighted sum."""
-    from symbiosis.fmt import money_unit, per_period
-    name = (result.solver.get("objective_name") or result.objective or "").split("-then-")[-1]
-    if name in ("cost", "profit"):
-        return per_period(result, money_unit(result))
-    if name in ("reuse", "co2", "disposal"):
-        return per_period(result, "t")
-    return ""
-
-
-def print_result(result, verbose: bool = False) -> None:
-    from symbiosis.fmt import money_unit, per_period
-    s = result.solver
-    from symbiosis.fmt import fmt_value
-    unit = objective_unit(result)
-    gap = f"{s['gap']:.2%}" if s.get("gap") is not None else "n/a"
-    bound = fmt_value(s["bound"], unit) if s.get("bound") is not None else "n/a"
-    checked = {True: ", verified", False: ", [red]NOT verified[/]"}.get(s.get("verified"), "")
-    console.print(f"[bold]{result.case_name}[/] - objective {result.objective}: status [bold]{s['status']}[/]"
-                  f"{checked}, objective {fmt_value(s['objective'], unit)}, bound {bound}, gap {gap}, "
-                  f"solve {s['solve_time']:.2f} s")
-    for note in s.get("notes") or []:
-        console.print(f"  note: {note}")
-    for problem in s.get("problems") or []:
-        console.print(f"  [red]check:[/] {problem}")
-    console.print(kpi_table({"value": result}, "Key figures"))
-    console.print(MARGIN_NOTE, style="dim")
-    built = result.built_plants
-    if len(built):
-        t = Table(title="New plants built", title_justify="left")
-        for c in ("plant", "process", "capacity", "activity", "utilisation", "capex"):
-            t.add_column(c, justify="right" if c not in ("plant", "process") else "left")
-        for r in built.itertuples():
-            t.add_row(r.plant, r.process, fmt(r.capacity, per_period(result, r.activity_unit)),
-                      fmt(r.activity, per_period(result, r.activity_unit)), f"{r.utilisation:.0%}",
-                      fmt(r.capex, money_unit(result)))
-        console.print(t)
-    ch = result.chosen_exchanges
-    t = Table(title=f"Exchanges open ({len(ch)})", title_justify="left")
-    for c in ("from", "to", "material", "flow", "km", "existing"):
-        t.add_column(c, justify="right" if c in ("flow", "km") else "left")
-    for r in ch.sort_values(["kind", "unit", "flow"], ascending=[True, False, False]).itertuples():
-        t.add_row(r.source, r.target, r.material, fmt(r.flow, per_period(result, r.unit)), f"{r.distance:.1f}",
-                  "yes" if r.existing else "new")
-    console.print(t)
-    if verbose:
-        console.print("phase times: " + ", ".join(f"{k} {v:.3f} s" for k, v in result.timings.items()))
+@app.callback()
+def _options(version: bool = typer.Option(False, "--version", callback=_version, is_eager=True,
+                                          help="Print the version and exit."),
+             quiet: bool = typer.Option(False, "--quiet", "-q", help="Print errors only (no tables, no progress)."),
+             verbose: int = typer.Option(0, "--verbose", "-v", count=True,
+                                         help="More log lines on stderr: -v progress steps, -vv debug.")):
+    """symbiosis: optimise by-product exchanges and new plants in an industrial park."""
+    setup_logging(quiet, verbose)
 
 
 @app.command()
@@ -194,12 +110,12 @@ def schema(library: bool = typer.Option(False, "--library", help="Schema of a pr
 @app.command()
 def solve(case: Path = typer.Argument(..., help="Case file (.yaml or .xlsx)."),
           out: Path = typer.Option(Path("out"), "--out", "-o", help="Folder for tables, summary.json, views."),
-          objective: Optional[str] = typer.Option(None, help="reuse | cost | profit | co2 | disposal | reuse-then-cost"),
+          objective: Optional[str] = typer.Option(None, callback=check_objective, help="reuse | cost | profit | co2 | disposal | reuse-then-cost"),
           scenario: Optional[str] = typer.Option(None, help="One of the case's scenarios."),
           status_quo: bool = typer.Option(False, "--status-quo", help="Solve today's park only."),
-          time_limit: Optional[float] = typer.Option(None, help="Seconds per solve."),
-          mip_gap: Optional[float] = typer.Option(None, help="Relative MIP gap."),
-          threads: Optional[int] = typer.Option(None, help="Solver threads."),
+          time_limit: Optional[float] = typer.Option(None, callback=check_time_limit, help="Seconds per solve."),
+          mip_gap: Optional[float] = typer.Option(None, callback=check_mip_gap, help="Relative MIP gap."),
+          threads: Optional[int] = typer.Option(None, callback=check_threads, help="Solver threads."),
           check: bool = typer.Option(True, help="Run the independent balance checker on the solution."),
           limit: Optional[list[str]] = typer.Option(None, "--limit", help="KEY=VALUE (repeat): capex, new_plants, "
                                                     "co2, disposal, cost, min_reuse, min_reuse_rate[:material]."),
@@ -228,17 +144,20 @@ def solve(case: Path = typer.Argument(..., help="Case file (.yaml or .xlsx)."),
         except ValueError as exc:
             fail(CaseError([Problem("--limit", "", str(exc))]))
     try:
-        pm = ParkModel(c)
-        result = optimize(c, objective, time_limit=time_limit, mip_gap=mip_gap, threads=threads,
-                          status_quo=status_quo, model=pm, limits=limits)
-    except (InfeasibleError, SolverError) as exc:
+        with progress("solving") as cb:
+            cb(0, None, "building the model")
+            pm = ParkModel(c)
+            result = optimize(c, objective, time_limit=time_limit, mip_gap=mip_gap, threads=threads,
+                              status_quo=status_quo, model=pm, limits=limits, progress=cb)
+    except (InfeasibleError, SolverError, ValueError) as exc:
         fail(exc)
     reference = None
     if baseline and not status_quo and not c.settings.status_quo:
         t1 = time.perf_counter()
         try:
-            reference = optimize(c, objective, time_limit=time_limit, mip_gap=mip_gap, threads=threads,
-                                 status_quo=True, model=pm)
+            with progress("status quo") as cb:
+                reference = optimize(c, objective, time_limit=time_limit, mip_gap=mip_gap, threads=threads,
+                                     status_quo=True, model=pm, progress=cb)
         except (InfeasibleError, SolverError) as exc:
             err_console.print("warning: today's park (the status quo) could not be solved, so the report "
                               f"shows no comparison:\n{exc}", markup=False, highlight=False)
@@ -258,11 +177,18 @@ def solve(case: Path = typer.Argument(..., help="Case file (.yaml or .xlsx)."),
                       f"{result.kpi('reuse_rate'):.1%} ({fmt(gained, per_period(result, 't'))} more reused), utilisation rate "
                       f"{reference.kpi('utilisation_rate'):.1%} -> {result.kpi('utilisation_rate'):.1%}, operating "
                       f"margin {fmt(reference.kpi('profit'), per_period(result, money_unit(result)))} -> {fmt(result.kpi('profit'), per_period(result, money_unit(result)))}")
-        console.print(change_table(result, reference))
+        console.print(fitted(change_table(result, reference)))
         result.meta["change_against_status_quo"] = change_summary(result, reference)
     if alternatives:
-        from symbiosis.commands.decision_cmds import solve_alternatives
-        solve_alternatives(c, alternatives, objective, time_limit=time_limit, mip_gap=mip_gap, threads=threads)
+        from symbiosis.decision import alternatives as run_alternatives
+        from symbiosis.tables import print_alternatives
+        try:
+            with progress("alternatives", alternatives) as cb:
+                df = run_alternatives(c, alternatives, objective, limits=limits or {}, time_limit=time_limit,
+                                      mip_gap=mip_gap, threads=threads, progress=cb)
+        except (InfeasibleError, SolverError, ValueError) as exc:
+            fail(exc)
+        print_alternatives(c, df)
     t0 = time.perf_counter()
 
     try:
@@ -283,10 +209,10 @@ def compare(case: Path = typer.Argument(..., help="Case file (.yaml or .xlsx).")
                                                          help="Scenario to include (repeat); default: all of "
                                                               "the case's scenarios, else status quo vs optimised."),
             out: Optional[Path] = typer.Option(None, "--out", "-o", help="Folder for the comparison and each run."),
-            objective: Optional[str] = typer.Option(None, help="Objective of every run."),
-            time_limit: Optional[float] = typer.Option(None, help="Seconds per solve."),
-            mip_gap: Optional[float] = typer.Option(None, help="Relative MIP gap."),
-            threads: Optional[int] = typer.Option(None, help="Solver threads."),
+            objective: Optional[str] = typer.Option(None, callback=check_objective, help="Objective of every run."),
+            time_limit: Optional[float] = typer.Option(None, callback=check_time_limit, help="Seconds per solve."),
+            mip_gap: Optional[float] = typer.Option(None, callback=check_mip_gap, help="Relative MIP gap."),
+            threads: Optional[int] = typer.Option(None, callback=check_threads, help="Solver threads."),
             verbose: bool = typer.Option(False, "--verbose", "-v", help="Print the time of each run.")):
     """Solve the status quo and the optimised network (or the case's scenarios) and show them side by side."""
     from symbiosis.api import optimize
@@ -299,11 +225,15 @@ def compare(case: Path = typer.Argument(..., help="Case file (.yaml or .xlsx).")
                                     f"no such scenario; the case defines: {', '.join(c.scenarios) or 'none'}")]))
     # each scenario is read once and serves both the solve and the check
     runs = {n: load(case, n) for n in names} if names else {"status quo": c, "optimised": c}
+    results = {}
     try:
-        with console.status("solving..."):
-            results = {n: optimize(rc, objective, time_limit=time_limit, mip_gap=mip_gap, threads=threads,
-                                   status_quo=(not names and n == "status quo")) for n, rc in runs.items()}
-    except (InfeasibleError, SolverError) as exc:
+        with progress("compare", len(runs)) as cb:
+            for i, (n, rc) in enumerate(runs.items()):
+                cb(i, len(runs), n)
+                results[n] = optimize(rc, objective, time_limit=time_limit, mip_gap=mip_gap, threads=threads,
+                                      status_quo=(not names and n == "status quo"))
+            cb(len(runs), len(runs), "done")
+    except (InfeasibleError, SolverError, ValueError) as exc:
         fail(exc)
     for name, r in results.items():
         bad = check_result(runs[name], r)
@@ -311,13 +241,13 @@ def compare(case: Path = typer.Argument(..., help="Case file (.yaml or .xlsx).")
             err_console.print(f"[bold red]warning:[/] {name} fails the independent check: {bad[:3]}")
     console.print(f"[bold]{c.name}[/]: " + ", ".join(
         f"{n} {r.solver['status']} ({r.solver['solve_time']:.2f} s)" for n, r in results.items()))
-    console.print(kpi_table(results, "Side by side"))
+    console.print(fitted(kpi_table(results, "Side by side")))
     console.print(MARGIN_NOTE, style="dim")
     ref = next(iter(results.values()))
     for name, r in list(results.items())[1:]:   # each run against the first (the status quo without scenarios)
         t = change_table(r, ref)
         t.title = f"{name}: operating margin against {next(iter(results))}, by cause"
-        console.print(t)
+        console.print(fitted(t))
     for name, r in results.items():
         built = ", ".join(r.built_plants["plant"]) or "none"
         new_ex = r.chosen_exchanges
@@ -345,29 +275,25 @@ def sweep(case: Path = typer.Argument(..., help="Case file (.yaml)."),
           vary: list[str] = typer.Option(..., "--vary", help="ENTRY=V1,V2,... e.g. "
                                          "'materials.cement.sale_price=300 CNY/t,380 CNY/t' (repeat for a grid)."),
           out: Optional[Path] = typer.Option(None, "--out", "-o", help="Write the table as CSV here."),
-          objective: Optional[str] = typer.Option(None, help="Objective of every run."),
+          objective: Optional[str] = typer.Option(None, callback=check_objective, help="Objective of every run."),
           scenario: Optional[str] = typer.Option(None, help="One of the case's scenarios."),
           scheduler: Optional[str] = typer.Option(None, help="Dask scheduler address; default: a local cluster."),
           workers: Optional[int] = typer.Option(None, help="Workers of the local cluster (default: cores)."),
-          time_limit: Optional[float] = typer.Option(None, help="Seconds per solve.")):
+          time_limit: Optional[float] = typer.Option(None, callback=check_time_limit, help="Seconds per solve.")):
     """Solve the case over a grid of changed prices or coefficients, in parallel on Dask."""
-    from rich.progress import Progress
-
     from symbiosis.sweep import sweep as run_sweep
     grid = {}
     for item in vary:
         if "=" not in item:
-            fail(CaseError([Problem(str(case), item, "write --vary as ENTRY=VALUE1,VALUE2,...")]))
+            bad_option("--vary", f"{item!r}: write ENTRY=VALUE1,VALUE2,... e.g. materials.coal.price=600 CNY/t,700 CNY/t")
         entry, values = item.split("=", 1)
         grid[entry.strip()] = [_value(v.strip()) for v in values.split(",") if v.strip()]
-    with Progress(console=console, transient=True) as bar:
-        task = bar.add_task("solving", total=None)
-        try:
+    try:
+        with progress("sweep") as cb:
             df = run_sweep(case, grid, objective=objective, scenario=scenario, time_limit=time_limit,
-                           scheduler=scheduler, n_workers=workers,
-                           progress=lambda d, n: bar.update(task, completed=d, total=n))
-        except CaseError as exc:
-            fail(exc)
+                           scheduler=scheduler, n_workers=workers, progress=cb)
+    except (SymbiosisError, ValueError) as exc:  # bad entries and values before any cluster; no scheduler
+        fail(exc)
     t = Table(title=f"Sweep of {case} ({len(df)} runs)", title_justify="left")
     cols = [(e.split(".")[-2] + " " + e.split(".")[-1] if e.count(".") else e, e, None) for e in grid]
     cols += [("status", "status", None), ("reused", "byproducts_reused", "t/yr"),
@@ -388,7 +314,12 @@ def sweep(case: Path = typer.Argument(..., help="Case file (.yaml)."),
             else:
                 cells.append("" if v is None or v != v else str(v))
         t.add_row(*cells)
-    console.print(t)
+    console.print(fitted(t))
+    failed = df[df["reason"].fillna("").astype(str) != ""] if "reason" in df.columns else df.iloc[:0]
+    for _, r in failed.iterrows():
+        point = ", ".join(f"{e}={r[e]}" for e in grid)
+        err_console.print(f"run {point}: {r['status']}: {r['reason']}", markup=False, highlight=False,
+                          soft_wrap=True)
     if out is not None:
         out.parent.mkdir(parents=True, exist_ok=True)
         tmp = out.with_name(out.name + ".part")
@@ -426,7 +357,7 @@ def _load_command_modules():
 
 def main():
     _load_command_modules()
-    app()
+    app(prog_name="symbiosis")
 
 
 if __name__ == "__main__":

@@ -74,6 +74,21 @@ class Result:
                if "change_against_status_quo" in self.meta else {}),
         }
 
+    def compare(self, reference: "Result", names: tuple[str, str] = ("reference", "result")) -> pd.DataFrame:
+        """KPIs of ``reference`` and this result side by side, with the change (this minus
+        reference); see :func:`symbiosis.comparison.compare_results`."""
+        from symbiosis.comparison import compare_results
+        return compare_results(reference, self, names)
+
+    def to_excel(self, path: str | os.PathLike, status_quo: "Result | None" = None) -> Path:
+        """Write ``path`` (.xlsx): sheets KPIs (with ``status_quo``: both and the change),
+        plants, exchanges, market, materials, inputs, solver; whole or not at all."""
+        from symbiosis.excel import write_results_workbook
+        if Path(path).suffix.lower() != ".xlsx":
+            raise ValueError(f"{path}: a results workbook must end in .xlsx")
+        Path(path).parent.mkdir(parents=True, exist_ok=True)
+        return write_results_workbook(self, path, status_quo=status_quo)
+
     def to_html(self, path: str | os.PathLike, **kw) -> Path:
         """Write the interactive network view (self-contained HTML)."""
         from symbiosis.views import network_html

@@ -18,7 +18,7 @@ import logging
 import math
 import re
 
-import pint
+from symbiosis._pint import pint  # pint without Dask (see symbiosis._pint)
 
 _log = logging.getLogger(__name__)
 

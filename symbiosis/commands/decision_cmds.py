@@ -12,8 +12,15 @@ from typing import List, Optional
 import typer
 from rich.table import Table
 
-from symbiosis.cli import app, console, err_console, fail, fmt, load
+from symbiosis.cli import app
 from symbiosis.errors import CaseError, InfeasibleError, Problem, SolverError
+from symbiosis.tables import money_of as _money
+from symbiosis.tables import names_list as _names
+from symbiosis.tables import fitted, print_alternatives
+from symbiosis.terminal import (check_axis, check_mip_gap, check_objective, check_threads, check_time_limit, console,
+                                err_console, fail, fmt, load, progress)
+
+__all__ = ["pareto", "alternatives", "explain", "solve_alternatives", "print_alternatives"]
 
 LIMIT_HELP = ("A limit KEY=VALUE, repeatable: capex=5e8, new_plants=2, co2='1.8 Mt/yr', disposal=1e5, "
               "cost=-3e8, min_reuse=3e5, min_reuse_rate=0.6, min_reuse_rate:fly_ash=0.7 (adds to or replaces "
@@ -28,21 +35,9 @@ def _limits(case, texts):
         fail(CaseError([Problem("--limit", "", str(exc))]))
 
 
-def _names(items, n: int = 6) -> str:
-    items = list(items)
-    if not items:
-        return "-"
-    more = f" +{len(items) - n} more" if len(items) > n else ""
-    return ", ".join(items[:n]) + more
-
-
 def _clean(v: float, below: float) -> float:
     """0 for what rounds to zero (no "-0.0" in tables)."""
     return 0.0 if abs(v) < below else v
-
-
-def _money(case) -> str:
-    return case.units.get("money", "CNY")
 
 
 def _fmt_value(name: str, v: float, money: str) -> str:
@@ -51,22 +46,24 @@ def _fmt_value(name: str, v: float, money: str) -> str:
 
 @app.command()
 def pareto(case: Path = typer.Argument(..., help="Case file (.yaml or .xlsx)."),
-           x: str = typer.Option("cost", "--x", help="Objective on the x axis: cost | profit | reuse | co2 | disposal."),
-           y: str = typer.Option("reuse", "--y", help="Objective on the y axis."),
-           points: int = typer.Option(11, "--points", "-n", help="Epsilon steps, both ends included."),
+           x: str = typer.Option("cost", "--x", callback=check_axis, help="Objective on the x axis: cost | profit | reuse | co2 | disposal."),
+           y: str = typer.Option("reuse", "--y", callback=check_axis, help="Objective on the y axis."),
+           points: int = typer.Option(11, "--points", "-n", min=2, help="Epsilon steps, both ends included."),
            out: Path = typer.Option(Path("out"), "--out", "-o", help="Folder for pareto.csv and pareto.html."),
            limit: Optional[List[str]] = typer.Option(None, "--limit", help=LIMIT_HELP),
            scenario: Optional[str] = typer.Option(None, help="One of the case's scenarios."),
-           time_limit: Optional[float] = typer.Option(None, help="Seconds per solve."),
-           mip_gap: Optional[float] = typer.Option(None, help="Relative MIP gap."),
-           threads: Optional[int] = typer.Option(None, help="Solver threads."),
+           time_limit: Optional[float] = typer.Option(None, callback=check_time_limit, help="Seconds per solve."),
+           mip_gap: Optional[float] = typer.Option(None, callback=check_mip_gap, help="Relative MIP gap."),
+           threads: Optional[int] = typer.Option(None, callback=check_threads, help="Solver threads."),
            png: bool = typer.Option(False, "--png", help="Also write pareto.png (needs chromium).")):
     """Pareto front of two objectives by the epsilon-constraint method, with each point's network."""
     from symbiosis.decision import pareto as run_pareto
     c = load(case, scenario)
     try:
-        df = run_pareto(c, x, y, points, limits=_limits(c, limit), time_limit=time_limit, mip_gap=mip_gap,
-                        threads=threads, html=Path(out) / "pareto.html")
+        lim = _limits(c, limit)
+        with progress("pareto", points) as cb:
+            df = run_pareto(c, x, y, points, limits=lim, time_limit=time_limit, mip_gap=mip_gap,
+                            threads=threads, html=Path(out) / "pareto.html", progress=cb)
     except (InfeasibleError, SolverError) as exc:
         fail(exc)
     except ValueError as exc:
@@ -90,7 +87,7 @@ def pareto(case: Path = typer.Argument(..., help="Case file (.yaml or .xlsx)."),
         t.add_row(str(r.point), _fmt_value(x, getattr(r, x), money), _fmt_value(y, getattr(r, y), money),
                   f"{r.reuse_rate:.1%}", fmt(r.capex, money), str(len(r.plants)), str(len(r.exchanges)), change)
         prev = r
-    console.print(t)
+    console.print(fitted(t))
     Path(out).mkdir(parents=True, exist_ok=True)
     table = df.copy()
     for col in ("plants", "exchanges"):
@@ -109,15 +106,15 @@ def pareto(case: Path = typer.Argument(..., help="Case file (.yaml or .xlsx)."),
 
 @app.command()
 def alternatives(case: Path = typer.Argument(..., help="Case file (.yaml or .xlsx)."),
-                 k: int = typer.Option(5, "-k", "--k", help="How many networks."),
+                 k: int = typer.Option(5, "-k", "--k", min=1, help="How many networks."),
                  objective: Optional[str] = typer.Option(
-                     None, help="reuse | cost | profit | co2 | disposal | reuse-then-cost (default: the case's)."),
+                     None, callback=check_objective, help="reuse | cost | profit | co2 | disposal | reuse-then-cost (default: the case's)."),
                  limit: Optional[List[str]] = typer.Option(None, "--limit", help=LIMIT_HELP),
                  out: Optional[Path] = typer.Option(None, "--out", "-o", help="Also write alternatives.csv here."),
                  scenario: Optional[str] = typer.Option(None, help="One of the case's scenarios."),
-                 time_limit: Optional[float] = typer.Option(None, help="Seconds per solve."),
-                 mip_gap: Optional[float] = typer.Option(None, help="Relative MIP gap."),
-                 threads: Optional[int] = typer.Option(None, help="Solver threads."),
+                 time_limit: Optional[float] = typer.Option(None, callback=check_time_limit, help="Seconds per solve."),
+                 mip_gap: Optional[float] = typer.Option(None, callback=check_mip_gap, help="Relative MIP gap."),
+                 threads: Optional[int] = typer.Option(None, callback=check_threads, help="Solver threads."),
                  structure: str = typer.Option(
                      "plants", help="What makes networks different: plants (built and closed plants; routing "
                                     "is not structure) | exchanges (plants and by-product exchanges) | all."),
@@ -131,7 +128,7 @@ def alternatives(case: Path = typer.Argument(..., help="Case file (.yaml or .xls
     c = load(case, scenario)
     df = _alternatives(c, k, objective, _limits(c, limit), time_limit, mip_gap, threads, structure=structure,
                        idle=keep_idle)
-    print_alternatives(c, df)
+    print_alternatives(c, df, console)
     if out is not None:
         Path(out).mkdir(parents=True, exist_ok=True)
         table = df.copy()
@@ -144,8 +141,9 @@ def alternatives(case: Path = typer.Argument(..., help="Case file (.yaml or .xls
 def _alternatives(c, k, objective, limits, time_limit=None, mip_gap=None, threads=None, **how):
     from symbiosis.decision import alternatives as run_alternatives
     try:
-        return run_alternatives(c, k, objective, limits=limits, time_limit=time_limit, mip_gap=mip_gap,
-                                threads=threads, **how)
+        with progress("alternatives", k) as cb:
+            return run_alternatives(c, k, objective, limits=limits, time_limit=time_limit, mip_gap=mip_gap,
+                                    threads=threads, progress=cb, **how)
     except (InfeasibleError, SolverError) as exc:
         fail(exc)
     except ValueError as exc:
@@ -156,38 +154,7 @@ def solve_alternatives(c, k: int, objective: str | None = None, limits: dict | N
     """Find and print the ``k`` best networks of case ``c``: what ``symbiosis solve CASE
     --alternatives K`` calls after its own result (``solver``: time_limit, mip_gap, threads)."""
     print_alternatives(c, _alternatives(c, k, objective, limits or {}, solver.get("time_limit"),
-                                        solver.get("mip_gap"), solver.get("threads")))
-
-
-def print_alternatives(c, df) -> None:
-    """Print the table of :func:`symbiosis.decision.alternatives` (also what
-    ``symbiosis solve --alternatives K`` prints)."""
-    money = _money(c)
-    if df.empty:
-        console.print("no network is feasible")
-        return
-    t = Table(title=f"{c.name}: the {len(df)} best network{'s' if len(df) != 1 else ''} by {df.attrs['objective']} "
-                    f"({df.attrs['solves']} solves, {df.attrs['seconds']:.2f} s)", title_justify="left")
-    for col in ("rank", "reuse", "reuse rate", "cost", "vs best", "capex", "plants", "exchanges",
-                "differs from the best"):
-        t.add_column(col, justify="left" if col.startswith("differs") else "right",
-                     overflow="fold", no_wrap=not col.startswith("differs"),
-                     min_width=46 if col.startswith("differs") else None)
-    best_cost = df.loc[0, "cost"]
-    for r in df.itertuples():
-        diff = [f"+{a}" for a in r.added] + [f"-{a}" for a in r.removed]
-        delta = r.cost - best_cost
-        t.add_row(str(r.rank), fmt(r.reuse, "t/yr"), f"{r.reuse_rate:.1%}", fmt(r.cost, f"{money}/yr"),
-                  "" if r.rank == 1 else ("+" if delta >= 0 else "") + fmt(delta, f"{money}/yr"),
-                  fmt(r.capex, money), str(len(r.plants)), str(len(r.exchanges)),
-                  "(best)" if r.rank == 1 else "\n".join(diff[:8]) + (f"\n+{len(diff) - 8} more" if len(diff) > 8 else ""))
-    if df.attrs.get("skipped_idle"):
-        console.print(f"{df.attrs['skipped_idle']} network(s) with an idle plant (droppable without loss) "
-                      "were skipped; --keep-idle lists them")
-    console.print(f"best network: plants {_names(df.loc[0, 'plants'], 12)}; "
-                  f"{len(df.loc[0, 'exchanges'])} by-product exchanges" if df.attrs.get("structure") != "all" else
-                  f"best network: plants {_names(df.loc[0, 'plants'], 12)}; {len(df.loc[0, 'exchanges'])} exchanges")
-    console.print(t)
+                                        solver.get("mip_gap"), solver.get("threads")), console)
 
 
 @app.command()
@@ -195,23 +162,25 @@ def explain(case: Path = typer.Argument(..., help="Case file (.yaml or .xlsx).")
             exchange: Optional[str] = typer.Option(None, "--exchange", "-e", help="One exchange, FROM->TO:material."),
             plant: Optional[str] = typer.Option(None, "--plant", "-p", help="One plant."),
             objective: Optional[str] = typer.Option(
-                None, help="reuse | cost | profit | co2 | disposal | reuse-then-cost (default: the case's)."),
+                None, callback=check_objective, help="reuse | cost | profit | co2 | disposal | reuse-then-cost (default: the case's)."),
             break_even: int = typer.Option(10, "--break-even", help="Bisect the break-even subsidy of this many "
                                            "rejected exchanges (smallest regret first); 0: none, -1: all."),
             limit: Optional[List[str]] = typer.Option(None, "--limit", help=LIMIT_HELP),
             top: int = typer.Option(40, "--top", help="Rows to print (all go to --out)."),
             out: Optional[Path] = typer.Option(None, "--out", "-o", help="Also write regret.csv here."),
             scenario: Optional[str] = typer.Option(None, help="One of the case's scenarios."),
-            time_limit: Optional[float] = typer.Option(None, help="Seconds per solve."),
-            mip_gap: Optional[float] = typer.Option(None, help="Relative MIP gap."),
-            threads: Optional[int] = typer.Option(None, help="Solver threads.")):
+            time_limit: Optional[float] = typer.Option(None, callback=check_time_limit, help="Seconds per solve."),
+            mip_gap: Optional[float] = typer.Option(None, callback=check_mip_gap, help="Relative MIP gap."),
+            threads: Optional[int] = typer.Option(None, callback=check_threads, help="Solver threads.")):
     """Why not? The regret of forcing in each rejected candidate and forbidding each chosen one."""
     from symbiosis.decision import explain as run_explain
     c = load(case, scenario)
     be = True if break_even < 0 else (False if break_even == 0 else break_even)
     try:
-        df = run_explain(c, exchange, plant, objective=objective, break_even=be, limits=_limits(c, limit),
-                         time_limit=time_limit, mip_gap=mip_gap, threads=threads)
+        lim = _limits(c, limit)
+        with progress("explain") as cb:
+            df = run_explain(c, exchange, plant, objective=objective, break_even=be, limits=lim,
+                             time_limit=time_limit, mip_gap=mip_gap, threads=threads, progress=cb)
     except (InfeasibleError, SolverError) as exc:
         fail(exc)
     except ValueError as exc:
@@ -236,7 +205,7 @@ def explain(case: Path = typer.Argument(..., help="Case file (.yaml or .xlsx).")
             be_text = r.break_even_unit or ""
         per_unit = f"{_clean(r.cost_per_unit, 0.005):,.2f} {money}/t" if math.isfinite(r.cost_per_unit) else ""
         t.add_row(r.candidate, r.test, regret, cost, per_unit, be_text, r.reason)
-    console.print(t)
+    console.print(fitted(t))
     if len(df) > top:
         console.print(f"... {len(df) - top} more rows" + (" in the CSV" if out else "; use --out to write them all"))
     if out is not None:

@@ -5,7 +5,8 @@ from pathlib import Path
 
 import typer
 
-from symbiosis.cli import app, console, err_console
+from symbiosis.cli import app
+from symbiosis.terminal import console, err_console
 
 YAML_SUFFIXES = (".yaml", ".yml")
 

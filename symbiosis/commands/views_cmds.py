@@ -6,8 +6,9 @@ from typing import Optional
 
 import typer
 
-from symbiosis.cli import app, console, err_console, fail, load
+from symbiosis.cli import app
 from symbiosis.errors import CaseError, InfeasibleError, SolverError
+from symbiosis.terminal import check_objective, check_time_limit, console, err_console, fail, load, progress
 
 YAML_SUFFIXES = (".yaml", ".yml")
 XLSX_SUFFIXES = (".xlsx", ".xlsm")
@@ -53,9 +54,9 @@ def convert(source: Path = typer.Argument(..., help="Case to read (.yaml or .xls
 
 
 def _read_result_dir(folder: Path):
-    from symbiosis.views import read_result
+    from symbiosis.loadresult import load_result
     try:
-        return read_result(folder)
+        return load_result(folder)
     except (FileNotFoundError, KeyError, ValueError) as exc:
         err_console.print(f"error: {folder} does not hold a result written by `symbiosis solve` ({exc})")
         raise typer.Exit(2)
@@ -69,9 +70,9 @@ def view(source: Path = typer.Argument(..., help="A case file (solved as status 
          status_quo: Optional[Path] = typer.Option(None, "--status-quo", help="Result folder of the status quo "
                                                    "to show beside a result folder."),
          png: bool = typer.Option(False, "--png", help="Also write sankey.png (needs Chromium for kaleido)."),
-         objective: Optional[str] = typer.Option(None, help="Objective (for a case)."),
+         objective: Optional[str] = typer.Option(None, callback=check_objective, help="Objective (for a case)."),
          scenario: Optional[str] = typer.Option(None, help="One of the case's scenarios (for a case)."),
-         time_limit: Optional[float] = typer.Option(None, help="Seconds per solve (for a case)."),
+         time_limit: Optional[float] = typer.Option(None, callback=check_time_limit, help="Seconds per solve (for a case)."),
          color_by: str = typer.Option("sector", "--color-by", help="Colour the network's plants by sector "
                                       "(default), company (the plants' company; see `symbiosis gains`), park or "
                                       "plant.")):
@@ -88,10 +89,13 @@ def view(source: Path = typer.Argument(..., help="A case file (solved as status 
         from symbiosis.api import optimize
         c = load(source, scenario)
         try:
-            with console.status("solving the status quo and the optimised network..."):
+            with progress("solving", 2) as cb:
+                cb(0, 2, "the status quo")
                 sq = optimize(c, objective, status_quo=True, time_limit=time_limit)
+                cb(1, 2, "the optimised network")
                 result = optimize(c, objective, time_limit=time_limit)
-        except (InfeasibleError, SolverError) as exc:
+                cb(2, 2, "done")
+        except (InfeasibleError, SolverError, ValueError) as exc:
             fail(exc)
         folder = out or Path("out")
     colours = {}
