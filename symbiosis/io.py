@@ -154,6 +154,7 @@ _FLOW_VALUE = (rf"(?:{_FLOW_NAME}|[-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)? "
                r"[A-Za-z%][A-Za-z0-9%/*()_.^\-]*)")
 _FLOW_PAIR = re.compile(rf"({_FLOW_NAME}): ({_FLOW_VALUE})")
 _FLOW_LINE = re.compile(rf"- \{{{_FLOW_PAIR.pattern}(?:, {_FLOW_PAIR.pattern})*\}}[ \t]*")
+_FLOW_MIN = 1000  # entries a list needs to be read this way
 _FLOW_HEAD = re.compile(r"^([A-Za-z_][A-Za-z0-9_]*):[ \t]*\n", re.M)
 
 
@@ -198,7 +199,7 @@ def _flow_lists(text: str) -> tuple[str, dict[str, list[dict]]]:
                     return text, {}
                 break
             rest = end + 1
-        if len(items) >= 1000:  # only worth it for long lists
+        if len(items) >= _FLOW_MIN:  # only worth it for long lists
             if head.group(1) in lists:
                 return text, {}
             lists[head.group(1)] = items
