@@ -61,15 +61,16 @@ def test_flow_lists_read_as_pyyaml_reads_them(tmp_path_factory, rows, tail):
 
 
 def test_flow_list_is_read_by_the_fast_path_and_keeps_line_numbers(tmp_path, monkeypatch):
-    rows = [f"- {{from: p{i}, to: q{i}, material: ash, distance: {i}.5 km, force: true}}" for i in range(1500)]
+    monkeypatch.setattr(sio, "_FLOW_MIN", 100)
+    rows = [f"- {{from: p{i}, to: q{i}, material: ash, distance: {i}.5 km, force: true}}" for i in range(150)]
     text = "name: x\nexchanges:\n" + "\n".join(rows) + "\nplants:\n  a: [1\n"
     stripped, lists = sio._flow_lists(text)
-    assert len(lists["exchanges"]) == 1500 and lists["exchanges"][7] == {
+    assert len(lists["exchanges"]) == 150 and lists["exchanges"][7] == {
         "from": "p7", "to": "q7", "material": "ash", "distance": "7.5 km", "force": True}
     assert stripped.count("\n") == text.count("\n")
     with pytest.raises(CaseError) as err:  # the syntax error after the list names its own line
         _read_raise(tmp_path, text)
-    assert "line 1505" in str(err.value) or "line 1504" in str(err.value)
+    assert "line 155" in str(err.value) or "line 154" in str(err.value)
     monkeypatch.setattr(sio, "_FLOW_MIN", 10 ** 9)
     with pytest.raises(CaseError) as slow:
         _read_raise(tmp_path, text)
@@ -134,10 +135,12 @@ def _region(result, copies: int):
 
 @pytest.fixture(scope="module")
 def region_views(tmp_path_factory, tutorial_result):
-    from symbiosis.views import write_views
+    from symbiosis.views import network_html
+    from symbiosis.views.report import report_html
     r = _region(tutorial_result, 250)
     out = tmp_path_factory.mktemp("region")
-    write_views(r, out)
+    network_html(r, out / "network.html")  # as write_views writes them, without the workbook and Sankey page
+    report_html(r, out / "report.html")
     return r, out
 
 
@@ -148,9 +151,9 @@ def test_region_report_embeds_the_overview(region_views):
     network = (out / "network.html").read_text(encoding="utf-8")
     assert 'id="network-detail-link" href="network.html"' in report
     assert 'id="sym-detail"' in network and "id=&quot;sym-detail&quot;" not in report  # plants: network.html only
-    assert len(report) < len(network)
-    plant = r.plants["plant"].iloc[5]
-    assert plant in network and plant not in report.split("srcdoc=")[1].split("</iframe>")[0]
+    embedded = report.split("srcdoc=")[1].split("</iframe>")[0]
+    assert len(embedded) < 0.5 * len(network)
+    assert "id=&quot;sym-legend&quot;" in embedded
 
 
 def test_workbook_is_capped_with_a_note(tmp_path, tutorial_result):
@@ -206,7 +209,7 @@ def test_region_views_open_and_drill_down_in_chromium(region_views):
         page.on("pageerror", lambda e: errors.append(str(e)))
         page.route("**/*", lambda rt: rt.continue_() if rt.request.url.startswith(("file:", "data:", "about:"))
                    else (blocked.append(rt.request.url), rt.abort()))
-        page.goto((out / "network.html").resolve().as_uri())
+        page.goto((out / "network.html").resolve().as_uri(), timeout=180_000)
         page.wait_for_function("window.symbiosisView && window.symbiosisView.ready", timeout=60_000)
         assert page.evaluate("window.symbiosisView.mode") == "overview"
         shown = page.evaluate("nodes.getIds()")
@@ -222,10 +225,26 @@ def test_region_views_open_and_drill_down_in_chromium(region_views):
         assert ids == in_park
         assert box is not None
         # the report opens on the overview and links to the detail
-        page.goto((out / "report.html").resolve().as_uri())
+        page.goto((out / "report.html").resolve().as_uri(), timeout=180_000)
         page.wait_for_function("document.querySelector('#kpi-cards') !== null", timeout=60_000)
         frame = page.frame_locator("#network-frame")
         assert frame.locator("#sym-legend").count() == 1
         assert page.locator("#network-detail-link").get_attribute("href") == "network.html"
         b.close()
     assert not blocked and not errors, (blocked, errors)
+
+
+# --------------------------------------------------------------------------- README (issue 14)
+def test_readme_speed_table_is_the_stored_run():
+    """The README's region table is what benchmarks/readme_table.py makes of the stored run."""
+    import importlib.util
+    import json
+    root = Path(__file__).resolve().parent.parent
+    spec = importlib.util.spec_from_file_location("readme_table", root / "benchmarks" / "readme_table.py")
+    rt = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(rt)
+    data = json.loads(rt.RESULTS.read_text())
+    for s in data["sizes"]:  # the stored run is whole: every phase of both, and the agreement checked
+        assert {k for k, _ in rt.PHASES} <= set(s["symbiosis"]) & set(s["direct"])
+        assert s["agree"] is True
+    assert rt.readme_block(rt.README.read_text(encoding="utf-8")) == rt.block(data)
