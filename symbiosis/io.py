@@ -21,6 +21,7 @@ import yaml
 from pydantic import BaseModel, ValidationError
 
 from symbiosis import schema
+from symbiosis import units as _units
 from symbiosis.case import Case, ExchangeRule, Material, Plant, Process, Settings, Size, Slot
 from symbiosis.errors import CaseError, Problem
 from symbiosis.units import UnitProblem, dimension_of, to_float, ureg
@@ -281,13 +282,12 @@ def _fast_float(value: str, unit: str) -> float | None:
     number read by Python, the factor cached per (unit text, target). Tens of thousands of
     listed exchanges each carry a distinct distance, so caching whole strings does not help.
     None where ``to_float`` must decide (plain numbers, odd text, problems)."""
-    from symbiosis import units
-    if len(value) > units.MAX_TEXT:
+    if len(value) > _units.MAX_TEXT:
         return None
-    m = units._SPLIT.match(value)
+    m = _units._SPLIT.match(value)
     if m is None or not m.group(2):
         return None
-    factor = _unit_factor(m.group(2), unit, len(units._CURRENCIES))
+    factor = _unit_factor(m.group(2), unit, len(_units._CURRENCIES))
     if factor is None:
         return None
     x = float(m.group(1)) * factor
