@@ -28,6 +28,7 @@ from symbiosis.result import make_result  # noqa: E402
 from symbiosis.views import write_views  # noqa: E402
 
 CHROMIUM = os.environ.get("SYMBIOSIS_CHROMIUM", "/usr/bin/chromium")
+TIME_LIMIT = float(os.environ.get("SYMBIOSIS_BENCH_TIME_LIMIT", "60"))  # s per solve; raise it on a busy machine
 
 
 def solved(n: int, cache: Path | None):
@@ -38,8 +39,8 @@ def solved(n: int, cache: Path | None):
         d = pickle.loads(f.read_bytes())
         return case, d["exchanges"], d["result_sol"], d["sq_sol"]
     pm = ParkModel(case)
-    sol = pm.solve(Options(objective="cost", time_limit=60, mip_gap=0.02))
-    sq = pm.solve(Options(objective="cost", time_limit=60, mip_gap=0.02, status_quo=True))
+    sol = pm.solve(Options(objective="cost", time_limit=TIME_LIMIT, mip_gap=0.02))
+    sq = pm.solve(Options(objective="cost", time_limit=TIME_LIMIT, mip_gap=0.02, status_quo=True))
     if f:
         f.parent.mkdir(parents=True, exist_ok=True)
         f.write_bytes(pickle.dumps({"exchanges": pm.exchanges, "result_sol": sol, "sq_sol": sq}))

@@ -156,6 +156,8 @@ def main(argv=None) -> None:
     ap.add_argument("--child", choices=["symbiosis", "direct"])
     ap.add_argument("--case")
     ap.add_argument("--verify", action="store_true")
+    ap.add_argument("--json", type=Path, help="also store the medians there (benchmarks/readme_table.py "
+                    "turns them into the README's speed table)")
     args = ap.parse_args(argv)
     if args.child:
         child_main(args)
@@ -181,6 +183,41 @@ def main(argv=None) -> None:
                       f"objective {r['objective']:.6e}", flush=True)
         rows.append((n, sym, dir_))
         _table(rows)
+        if args.json:
+            _store(args, rows)
+
+
+PHASES = ("load", "candidates", "build", "handoff", "highs", "after", "outside", "wall", "peak_mb")
+
+
+def agreement(sym: list[dict], dir_: list[dict], gap: float = 0.01) -> dict:
+    """Do the two runs agree? Each incumbent (cost, minimised) must be no better than the
+    other's proven bound, and the objectives within the gap of each other."""
+    so, do = med(sym, "objective"), med(dir_, "objective")
+    sb, db = med(sym, "bound"), med(dir_, "bound")
+    tol = 1e-6 * max(1.0, abs(do))
+    rel = abs(so - do) / max(1.0, abs(do))
+    return {"objective_symbiosis": so, "objective_direct": do, "bound_symbiosis": sb, "bound_direct": db,
+            "rel_diff": rel, "agree": bool(rel <= gap and so >= db - tol and do >= sb - tol)}
+
+
+def _store(args, rows) -> None:
+    import platform
+    out = {"settings": {"listed": not args.unlisted, "seed": args.seed, "repeat": args.repeat,
+                        "time_limit": args.time_limit, "mip_gap": 0.01, "threads": 1, "objective": "cost"},
+           "machine": {"python": platform.python_version(), "cpus": os.cpu_count(),
+                       "load_average": os.getloadavg()[0]},
+           "date": time.strftime("%Y-%m-%d", time.gmtime()), "sizes": []}
+    for n, sym, dir_ in rows:
+        out["sizes"].append({
+            "plants": n, "exchanges": sym[0]["exchanges"], "rows_symbiosis": sym[0]["rows"],
+            "rows_direct": dir_[0]["rows"], "symbiosis": {k: med(sym, k) for k in PHASES},
+            "direct": {k: med(dir_, k) for k in PHASES},
+            "status_symbiosis": [r["status"] for r in sym], "status_direct": [r["status"] for r in dir_],
+            "eval_diff": dir_[0].get("eval_diff"), **agreement(sym, dir_)})
+    args.json.parent.mkdir(parents=True, exist_ok=True)
+    args.json.write_text(json.dumps(out, indent=1) + "\n")
+    print(f"# medians stored in {args.json}", flush=True)
 
 
 def _table(rows) -> None:

@@ -97,10 +97,35 @@ def _write_frame(ws, df, units: dict[str, str]) -> None:
                 cell.number_format = fmt
 
 
-def write_results_workbook(result, path, status_quo=None) -> Path:
+#: Excel's sheet holds 1,048,576 rows (one is the header); far fewer already open slowly
+EXCEL_MAX_ROWS = 1_048_575
+XLSX_MAX_ROWS = 100_000
+
+
+def _capped(name: str, df, cap: int):
+    """``df`` cut to ``cap`` rows, the rows a reader wants first kept (open or chosen
+    exchanges, built plants, largest flows), and a note saying so; (df, None) when it fits."""
+    if len(df) <= cap:
+        return df, None
+    keys = [c for c in ("open", "chosen", "built") if c in df.columns]
+    size = next((c for c in ("flow", "amount", "activity") if c in df.columns), None)
+    order = df
+    if keys or size:
+        cols = keys + ([size] if size else [])
+        order = df.sort_values(cols, ascending=False, kind="stable")
+    first = " and ".join(keys + ([f"largest {size}"] if size else [])) or "first"
+    note = (f"sheet '{name}' holds {cap:,} of {len(df):,} rows ({first} first); the whole table is in "
+            f"{name}.csv beside this workbook (Excel opens at most {EXCEL_MAX_ROWS + 1:,} rows a sheet)")
+    return order.head(cap), note
+
+
+def write_results_workbook(result, path, status_quo=None, *, max_rows: int = XLSX_MAX_ROWS) -> Path:
     """Write ``results.xlsx``: sheets KPIs, plants, exchanges, market, materials, inputs,
-    solver; with ``status_quo`` the KPI sheet shows both networks and the change."""
+    solver; with ``status_quo`` the KPI sheet shows both networks and the change. A table
+    longer than ``max_rows`` (at most Excel's 1,048,575) is cut to its first rows, open and
+    chosen ones first, with a ``notes`` sheet saying so: the CSV files hold every row."""
     import pandas as pd
+    max_rows = min(int(max_rows), EXCEL_MAX_ROWS)
     money = (result.units or {}).get("money", "CNY")
     period = (result.units or {}).get("period", "yr")
     units = _result_units(money, period)
@@ -117,8 +142,14 @@ def write_results_workbook(result, path, status_quo=None) -> Path:
     else:
         kp.columns = ["kpi", "unit", "value [unit]"]
     _write_frame(ws, kp, {})
+    notes = []
     for name in ("plants", "exchanges", "market", "materials", "inputs"):
-        _write_frame(wb.create_sheet(name), getattr(result, name), units.get(name, {}))
+        df, note = _capped(name, getattr(result, name), max_rows)
+        if note:
+            notes.append(note)
+        _write_frame(wb.create_sheet(name), df, units.get(name, {}))
+    if notes:
+        _write_frame(wb.create_sheet("notes", 1), pd.DataFrame({"note": notes}), {})
     s = wb.create_sheet("solver")
     info = [("case", result.case_name), ("objective", result.objective)]
     info += [(k, v if isinstance(v, (int, float, str, bool)) or v is None else str(v)) for k, v in result.solver.items()]

@@ -21,6 +21,7 @@ import yaml
 from pydantic import BaseModel, ValidationError
 
 from symbiosis import schema
+from symbiosis import units as _units
 from symbiosis.case import Case, ExchangeRule, Material, Plant, Process, Settings, Size, Slot
 from symbiosis.errors import CaseError, Problem
 from symbiosis.units import UnitProblem, dimension_of, to_float, ureg
@@ -77,6 +78,15 @@ def _construct_mapping(loader, node, deep=False):
 
 _UniqueKeyLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_mapping)
 
+if getattr(yaml, "__with_libyaml__", False):
+    class _FastUniqueKeyLoader(yaml.CSafeLoader):
+        """The same rules parsed by libyaml (about 10x faster on files of thousands of listed
+        exchanges). A file it refuses is read again by the Python loader, so errors read the same."""
+
+    _FastUniqueKeyLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_mapping)
+else:  # PyYAML built without libyaml
+    _FastUniqueKeyLoader = _UniqueKeyLoader
+
 
 MAX_FILE_BYTES = 20_000_000  # a case or library file
 MAX_VALUES = 2_000_000  # values a file may expand to (YAML aliases count each time they are used)
@@ -114,9 +124,9 @@ def decode_text(raw: bytes, file: str) -> str:
                              f"at offset {first.start} cannot be read; save the file as UTF-8")]) from None
 
 
-def _expansion_problem(data) -> str | None:
-    """Refuse structures that are too deep or expand to too many values (alias bombs)."""
-    count = 0
+def _expansion_problem(data, count: int = 0) -> str | None:
+    """Refuse structures that are too deep or expand to too many values (alias bombs);
+    ``count`` values already read elsewhere."""
     stack = [(data, 0)]
     while stack:
         obj, depth = stack.pop()
@@ -134,6 +144,78 @@ def _expansion_problem(data) -> str | None:
     return None
 
 
+# Long lists of one-line flow mappings (``- {from: a, to: b, material: m, distance: 9.6 km}``,
+# tens of thousands of listed exchanges) are read line by line, where every line is plain:
+# keys and names are words, values names or "number unit" text or true/false, with no
+# comment, quote, alias or nesting. PyYAML reads such a value exactly as this does (a string,
+# or a bool for true/false); any other line sends the whole file to the YAML loader.
+_YAML_WORDS = {"yes", "no", "on", "off", "true", "false", "null", "y", "n", "~"}
+_FLOW_NAME = r"[A-Za-z_][A-Za-z0-9_.\-]*"
+_FLOW_VALUE = (rf"(?:{_FLOW_NAME}|[-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)? "
+               r"[A-Za-z%][A-Za-z0-9%/*()_.^\-]*)")
+_FLOW_PAIR = re.compile(rf"({_FLOW_NAME}): ({_FLOW_VALUE})")
+_FLOW_LINE = re.compile(rf"- \{{{_FLOW_PAIR.pattern}(?:, {_FLOW_PAIR.pattern})*\}}[ \t]*")
+_FLOW_MIN = 1000  # entries a list needs to be read this way
+_FLOW_HEAD = re.compile(r"^([A-Za-z_][A-Za-z0-9_]*):[ \t]*\n", re.M)
+
+
+def _flow_lists(text: str) -> tuple[str, dict[str, list[dict]]]:
+    """Top-level lists of plain one-line flow mappings taken out of ``text`` (their lines
+    blanked, so line numbers of what YAML reads stay right) and read here; ({} when none)."""
+    lists: dict[str, list[dict]] = {}
+    spans = []
+    for head in _FLOW_HEAD.finditer(text):
+        start = pos = head.end()
+        items = []
+        while pos < len(text):
+            end = text.find("\n", pos)
+            end = len(text) if end < 0 else end
+            line = text[pos:end]
+            if not line.startswith("- {"):
+                break
+            if _FLOW_LINE.fullmatch(line) is None:
+                return text, {}
+            item = {}
+            for k, v in _FLOW_PAIR.findall(line):
+                if k.lower() in _YAML_WORDS or k in item:
+                    return text, {}  # a key YAML reads otherwise, or a key twice: YAML words it
+                low = v.lower()
+                if low in ("true", "false") and v in ("true", "false", "True", "False", "TRUE", "FALSE"):
+                    item[k] = low == "true"
+                elif low in _YAML_WORDS:
+                    return text, {}
+                else:
+                    item[k] = v
+            items.append(item)
+            pos = end + 1
+        if not items:
+            continue
+        rest = pos
+        while rest < len(text):  # what follows must end the list for YAML too
+            end = text.find("\n", rest)
+            end = len(text) if end < 0 else end
+            line = text[rest:end]
+            if line.strip() and not line.startswith("#"):
+                if line[0] in " \t-":
+                    return text, {}
+                break
+            rest = end + 1
+        if len(items) >= _FLOW_MIN:  # only worth it for long lists
+            if head.group(1) in lists:
+                return text, {}
+            lists[head.group(1)] = items
+            spans.append((head.start(), head.end(), start, min(pos, len(text))))
+    if not lists:
+        return text, {}
+    out, last = [], 0
+    for h0, h1, b0, b1 in spans:
+        name = text[h0:h1].split(":", 1)[0]
+        out += [text[last:h0], f"{name}: []\n", "\n" * text.count("\n", b0, b1)]
+        last = b1
+    out.append(text[last:])
+    return "".join(out), lists
+
+
 def read_yaml(path: Path) -> Any:
     """Parse a YAML file; syntax errors become a CaseError naming file, line and column."""
     file = str(path)
@@ -149,12 +231,18 @@ def read_yaml(path: Path) -> Any:
         raise CaseError([Problem(file, "", "file not found; check the path")]) from None
     except OSError as exc:
         raise CaseError([Problem(file, "", f"cannot read the file: {exc.strerror}")]) from None
-    text = decode_text(raw, file)
+    whole = decode_text(raw, file)
+    text, flow_lists = _flow_lists(whole)  # the lines taken out are flat
     if _DEEP.search(text):
         raise CaseError([Problem(file, "", f"entries are nested more than {MAX_DEPTH} levels deep; "
                                  "a case is a few levels deep")])
     try:
-        data = yaml.load(text, Loader=_UniqueKeyLoader)
+        try:
+            data = yaml.load(text, Loader=_FastUniqueKeyLoader)
+            if flow_lists and not (isinstance(data, dict) and all(data.get(k) == [] for k in flow_lists)):
+                flow_lists, data = {}, yaml.load(whole, Loader=_FastUniqueKeyLoader)
+        except (yaml.YAMLError, RecursionError):
+            flow_lists, data = {}, yaml.load(whole, Loader=_UniqueKeyLoader)  # its error, as PyYAML words it
     except RecursionError:
         raise CaseError([Problem(file, "", "entries are nested too deeply to read; a case is a few levels "
                                  "deep")]) from None
@@ -166,10 +254,44 @@ def read_yaml(path: Path) -> Any:
                                  + "; check indentation, colons and quotes there")]) from None
     except yaml.YAMLError as exc:
         raise CaseError([Problem(file, "", f"YAML error: {_short(str(exc), 300)}")]) from None
-    bad = _expansion_problem(data)
+    flat = sum(1 + sum(1 + 2 * len(item) for item in items) for items in flow_lists.values())
+    bad = _expansion_problem(data, flat)  # the flow lists are flat: counted, not walked
+    if flow_lists:
+        data.update(flow_lists)
     if bad:
         raise CaseError([Problem(file, "", bad)])
     return data
+
+
+# --------------------------------------------------------------------------- quantities, fast
+@functools.lru_cache(maxsize=4096)
+def _unit_factor(unit_text: str, target: str, n_currencies: int) -> float | None:
+    """The factor taking a number in ``unit_text`` to ``target`` when that conversion is a
+    plain product (no offset such as degC, no currency rate); None when it is not, or when
+    the unit cannot be read (then ``to_float`` words the problem)."""
+    try:
+        one = to_float(f"1 {unit_text}", target)
+        two = to_float(f"2 {unit_text}", target)
+    except UnitProblem:
+        return None
+    return one if one != 0 and abs(two - 2 * one) <= 1e-12 * abs(one) else None
+
+
+def _fast_float(value: str, unit: str) -> float | None:
+    """``to_float(value, unit)`` for "number unit" text whose unit converts by a factor: the
+    number read by Python, the factor cached per (unit text, target). Tens of thousands of
+    listed exchanges each carry a distinct distance, so caching whole strings does not help.
+    None where ``to_float`` must decide (plain numbers, odd text, problems)."""
+    if len(value) > _units.MAX_TEXT:
+        return None
+    m = _units._SPLIT.match(value)
+    if m is None or not m.group(2):
+        return None
+    factor = _unit_factor(m.group(2), unit, len(_units._CURRENCIES))
+    if factor is None:
+        return None
+    x = float(m.group(1)) * factor
+    return x if math.isfinite(x) else None
 
 
 # --------------------------------------------------------------------------- pydantic errors
@@ -499,6 +621,7 @@ class _Resolver:
     def __init__(self, spec: schema.CaseSpec, file: str, base_dir: Path, scenario: str | None):
         self.spec, self.file, self.base_dir, self.scenario = spec, file, base_dir, scenario
         self.problems: list[Problem] = []
+        self._inputs: dict[str, set] = {}  # process name -> its input materials
         self.unweighted: set[str] = set()
         self.money = spec.units.money
         self.period = spec.units.period
@@ -516,7 +639,9 @@ class _Resolver:
         if value is None:
             return default
         try:
-            x = to_float(value, unit, allow_plain=allow_plain, rates=self.rates, base=self.money)
+            x = _fast_float(value, unit) if isinstance(value, str) else None
+            if x is None:
+                x = to_float(value, unit, allow_plain=allow_plain, rates=self.rates, base=self.money)
         except UnitProblem as exc:
             self.problem(entry, str(exc), file)
             return default
@@ -935,12 +1060,15 @@ class _Resolver:
             self.problem(entry, "an exchange must link two different plants")
             return None
         src, dst = processes[plants[e.sender].process], processes[plants[e.receiver].process]
+        inputs = self._inputs.get(dst.name)
+        if inputs is None:  # once per process: tens of thousands of listed exchanges ask
+            inputs = self._inputs[dst.name] = dst.input_materials()
         if e.material not in src.outputs:
             self.problem(f"{entry}.material", f"plant {e.sender!r} (process {src.name!r}) does not make "
                          f"{e.material!r}; it makes {', '.join(sorted(src.outputs)) or 'nothing'}")
             ok = False
-        if e.material not in src.outputs or e.material not in dst.input_materials():
-            if e.material not in dst.input_materials():
+        if e.material not in src.outputs or e.material not in inputs:
+            if e.material not in inputs:
                 self.problem(f"{entry}.material", f"plant {e.receiver!r} (process {dst.name!r}) does not take "
                              f"{e.material!r}; it takes {', '.join(sorted(dst.input_materials())) or 'nothing'}")
             return None
@@ -950,19 +1078,23 @@ class _Resolver:
             if e.force and self.spec.plants[name].forbid:
                 self.problem(entry, f"the exchange is forced but plant {name!r} is forbidden; drop force or forbid")
         mat = materials[e.material]
+
+        def q(field: str, unit: str) -> float | None:  # most fields are absent: no text built for them
+            value = getattr(e, field)
+            return None if value is None else self.q(value, unit, f"{entry}.{field}", min_value=0)
+
         per_period = f"({mat.unit})/{self.period}"
-        lo = self.q(e.min, per_period, f"{entry}.min", min_value=0)
-        hi = self.q(e.max, per_period, f"{entry}.max", min_value=0)
+        lo = q("min", per_period)
+        hi = q("max", per_period)
         if lo is not None and hi is not None and lo > hi:
             self.problem(f"{entry}.min", f"min {e.min!r} is above max {e.max!r}")
         return ExchangeRule(
             source=e.sender, target=e.receiver, material=e.material, existing=e.existing, force=e.force,
             forbid=e.forbid, min=lo, max=hi,
-            fixed_cost=self.q(e.fixed_cost, f"{self.money}/{self.period}", f"{entry}.fixed_cost", min_value=0),
-            capex=self.q(e.capex, self.money, f"{entry}.capex", min_value=0),
-            distance=self.q(e.distance, self.dist, f"{entry}.distance", min_value=0),
-            transport_cost=self.q(e.transport_cost, f"{self.money}/({mat.unit})/{self.dist}",
-                                  f"{entry}.transport_cost", min_value=0),
+            fixed_cost=q("fixed_cost", f"{self.money}/{self.period}"),
+            capex=q("capex", self.money),
+            distance=q("distance", self.dist),
+            transport_cost=q("transport_cost", f"{self.money}/({mat.unit})/{self.dist}"),
             mode=e.mode)
 
     def _check_modes(self, settings: Settings, materials: dict[str, Material], exchanges: list[ExchangeRule]):

@@ -94,13 +94,26 @@ class Result:
         from symbiosis.views import network_html
         return network_html(self, path, **kw)
 
-    def write(self, out_dir: str | os.PathLike, *, html: bool = True, extra=None) -> list[Path]:
+    def write(self, out_dir: str | os.PathLike, *, html: bool = True, extra=None,
+              parquet: bool | None = None) -> list[Path]:
         """Write the tables as CSV, summary.json and (by default) network.html into
         ``out_dir``, whole or not at all (see :func:`write_whole`); ``extra(folder)`` may
-        add files (views, workbooks) to the same folder before it is moved in."""
+        add files (views, workbooks) to the same folder before it is moved in.
+
+        ``parquet``: also write each table as ``name.parquet`` (typed, compressed, read
+        back in a fraction of the CSV's time; needs pyarrow, ``pip install
+        symbiosis[parquet]``): True for every table, None (default) for the tables of more
+        than ``PARQUET_OVER`` rows when pyarrow is installed, False for none."""
+        if parquet and not parquet_available():
+            raise RuntimeError("Parquet output needs pyarrow: pip install pyarrow (or symbiosis[parquet]); "
+                               "the CSV tables are written without it")
+
         def fill(tmp: Path):
             for name in ("plants", "exchanges", "market", "inputs", "materials"):
-                getattr(self, name).to_csv(tmp / f"{name}.csv", index=False)
+                df = getattr(self, name)
+                df.to_csv(tmp / f"{name}.csv", index=False)
+                if parquet or (parquet is None and len(df) > PARQUET_OVER and parquet_available()):
+                    df.to_parquet(tmp / f"{name}.parquet", index=False)
             self.kpis.reset_index().to_csv(tmp / "kpis.csv", index=False)
             (tmp / "summary.json").write_text(json.dumps(self.summary(), indent=2, default=_jsonable))
             if html:
@@ -108,6 +121,15 @@ class Result:
             if extra is not None:
                 extra(tmp)
         return write_whole(out_dir, fill)
+
+
+PARQUET_OVER = 100_000  # rows of a table beyond which Result.write adds Parquet (when pyarrow is there)
+
+
+def parquet_available() -> bool:
+    """Whether pandas can write Parquet here (pyarrow installed)."""
+    import importlib.util
+    return importlib.util.find_spec("pyarrow") is not None
 
 
 def write_whole(out_dir: str | os.PathLike, fill) -> list[Path]:

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from symbiosis.views.network import external_refs, network_html
+from symbiosis.views.network import OVERVIEW_OVER, external_refs, network_html
 
 
 def write_views(result, folder, status_quo=None, *, png: bool = False, node_colors: dict | None = None,
@@ -40,7 +40,8 @@ def write_views(result, folder, status_quo=None, *, png: bool = False, node_colo
     written = [net,
                sankey_html(result, folder / "sankey.html", status_quo=status_quo),
                report_html(result, folder / "report.html", status_quo=status_quo,
-                           network_page=net.read_text(encoding="utf-8"), gains=gains),
+                           network_page=(net.read_text(encoding="utf-8") if len(result.plants) <= OVERVIEW_OVER
+                                         else None), gains=gains),  # a region's report embeds the overview only
                write_results_workbook(result, folder / "results.xlsx", status_quo=status_quo)]
     if png:
         written.append(sankey_png(result, folder / "sankey.png", status_quo=status_quo))

@@ -3,7 +3,8 @@
 KPI cards (reuse rate, by-products reused and disposed, CO2, capex, annualised cost),
 the status quo against the optimised network where given, the tables, and the network
 and Sankey views embedded. The network page is embedded whole in an ``<iframe srcdoc>``
-(its globals and styles stay apart); the Sankey is drawn in the page with plotly.js
+(its globals and styles stay apart; for a region, the overview of parks only, with a link
+to network.html for the plants); the Sankey is drawn in the page with plotly.js
 inlined once. Nothing is fetched from the internet.
 """
 from __future__ import annotations
@@ -15,7 +16,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from symbiosis.views.network import external_refs, network_html
+from symbiosis.views.network import OVERVIEW_OVER, external_refs, network_html, network_overview_html
 from symbiosis.views.sankey import sankey_figure_menu
 from symbiosis.fmt import fmt  # one formatter for terminal, report and README
 
@@ -205,16 +206,24 @@ def gains_section(gains, money: str = "CNY", period: str = "yr") -> str:
 
 
 def report_html(result, path, status_quo=None, *, network_page: str | None = None, max_rows: int = 2000,
-                gains=None) -> Path:
+                network_href: str = "network.html", gains=None) -> Path:
     """Write ``report.html`` for ``result`` (and ``status_quo`` beside it, if given).
 
     ``network_page`` is the text of network.html when it is already written (saves
-    drawing it twice); otherwise it is made here. ``gains`` (a
+    drawing it twice); otherwise it is made here. For a region of more than
+    ``OVERVIEW_OVER`` plants the report embeds the overview of parks and the flows
+    between them instead (:func:`network_overview_html`), linking to ``network_href``
+    (network.html beside the report) for the plants. ``gains`` (a
     :class:`symbiosis.gains.Gains`) adds the section "Who gains".
     """
     r = result
     money = (r.units or {}).get("money", "CNY")
-    if network_page is None:
+    region = len(r.plants) > OVERVIEW_OVER
+    if region:
+        with tempfile.TemporaryDirectory() as tmp:
+            network_page = network_overview_html(r, Path(tmp) / "overview.html",
+                                                 detail_href=network_href).read_text(encoding="utf-8")
+    elif network_page is None:
         with tempfile.TemporaryDirectory() as tmp:
             network_page = network_html(r, Path(tmp) / "network.html").read_text(encoding="utf-8")
     fig = sankey_figure_menu(r, status_quo, height=650)
@@ -257,6 +266,9 @@ def report_html(result, path, status_quo=None, *, network_page: str | None = Non
         f"<nav>{nav}</nav>",
         f'<div class="cards" id="kpi-cards">{cards}</div>',
         '<h2 id="network">Network</h2>',
+        (f'<p class="meta" id="network-note">{len(r.plants):,} plants: the overview of parks and the flows between '
+         f'them; the plants and each exchange are in <a id="network-detail-link" href="{html.escape(network_href)}" '
+         f'target="_blank">{html.escape(network_href)}</a>.</p>' if region else ""),
         f'<iframe class="network" id="network-frame" title="exchange network" '
         f'srcdoc="{html.escape(network_page, quote=True)}"></iframe>',
         '<h2 id="sankey-section">Material flows</h2>', sankey_div,
