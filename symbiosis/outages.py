@@ -449,9 +449,9 @@ class OutageReport:
     resilient: "ResilientDesign | None" = None
 
     def criticality_map(self) -> dict[str, float]:
-        """{plant: share of the intact network's reuse lost when it stops}: what the network
-        view colours critical plants by (0: nothing lost, 1: all reuse lost)."""
-        return dict(zip(self.criticality["plant"], self.criticality["reuse_lost_share"]))
+        """{plant: share of the intact network's (net) reuse lost when it stops}: what the
+        network view colours critical plants by (0: nothing lost, 1: all reuse lost)."""
+        return dict(zip(self.criticality["plant"], self.criticality["reuse_net_lost_share"]))
 
     def write(self, out_dir) -> list[Path]:
         """Write outages.csv, outage_effects.csv, criticality.csv, graph_indicators.csv
@@ -535,10 +535,13 @@ def compare_runs(case: Case, base: Run, run: Run, g: nx.DiGraph, *, kind: str, e
                         "amount": v, "unit": f"{case.process_of(p).activity_unit}/yr", "replaced_by_purchase": math.nan})
     rch = reach(g, plant=element) if kind == "plant" else reach(g, exchange=element)
     affected = sorted({p for (p, _m) in lost_in} | set(lost_prod))
+    net_lost = base.reuse_model - run.reuse_model
     row.update({
         "reuse": run.reuse, "reuse_rate": run.reuse_rate,
         "reuse_lost": base.reuse - run.reuse,
         "reuse_lost_share": (base.reuse - run.reuse) / base.reuse if base.reuse > EPS else 0.0,
+        "reuse_net": run.reuse_model, "reuse_net_lost": net_lost,
+        "reuse_net_lost_share": net_lost / base.reuse_model if base.reuse_model > EPS else 0.0,
         "cost": run.cost, "cost_increase": run.cost - base.cost,
         "stranded_t": sum(v * mats[mn].tonnes for mn, v in stranded.items() if mats[mn].is_mass),
         "stranded": "; ".join(f"{mn} {_fmt_amount(v, mats[mn].unit)}" for mn, v in sorted(stranded.items())),
@@ -551,27 +554,39 @@ def compare_runs(case: Case, base: Run, run: Run, g: nx.DiGraph, *, kind: str, e
         "reached": ", ".join(f"{p} ({k})" for p, k in sorted(rch.items(), key=lambda t: (t[1], t[0]))),
         "emergency_disposal": "; ".join(f"{p} {mn} {_fmt_amount(v, mats[mn].unit)}"
                                         for (p, mn), v in sorted(run.dumped.items())),
-        "reuse_model": run.reuse_model, "solve_s": run.seconds,
+        "solve_s": run.seconds,
     })
     for e in effects:
         e.update({"kind": kind, "element": name})
     return row, effects
 
 
-TABLE_COLUMNS = ["kind", "element", "share", "status", "reuse", "reuse_rate", "reuse_lost", "reuse_lost_share", "cost",
-                 "cost_increase", "stranded_t", "stranded", "plants_losing_input", "lost_production",
-                 "plants_affected", "reach_depth", "reach_plants", "reached", "emergency_disposal", "reuse_model", "solve_s"]
+TABLE_COLUMNS = ["kind", "element", "share", "status", "reuse_net", "reuse_net_lost", "reuse_net_lost_share", "reuse",
+                 "reuse_rate", "reuse_lost", "reuse_lost_share", "cost", "cost_increase", "stranded_t", "stranded",
+                 "plants_losing_input", "lost_production", "plants_affected", "reach_depth", "reach_plants", "reached",
+                 "emergency_disposal", "solve_s"]
 EFFECT_COLUMNS = ["kind", "element", "effect", "plant", "material", "amount", "unit", "replaced_by_purchase"]
 
 
-def outages(case: Case, *, share: float = 1.0, plants: list[str] | None = None, exchanges: bool = True,
+def outages(case: Case, *, share: float = 1.0, plants: list[str] | None = None, exchanges: bool | list = True,
             objective: str | None = None, emergency_cost=None, time_limit: float | None = None,
-            nominal: Result | None = None) -> OutageReport:
+            nominal: Result | None = None, progress=None) -> OutageReport:
     """Outage analysis of the network the case's objective chooses.
 
     Solves the park once, fixes the chosen network and re-optimises operations on the same
     model with each running plant (``plants``: a subset) and, with ``exchanges``, each
-    exchange that carries flow out for ``share`` of the year (rules: module docstring).
+    exchange that carries flow (or those listed, as (source, target, material)) out for
+    ``share`` of the year (rules: module docstring). ``progress(done, total)`` is called
+    after each outage.
+
+    Reuse is reported two ways: ``reuse_net`` (t-eq/yr) is what the operations maximise,
+    the by-product moved less the by-product that plants running above their stated output
+    (a built candidate, an existing plant with a load range) make; it never rises in an
+    outage under the default ``"reuse-then-cost"`` operations. ``reuse`` (t/yr) is the
+    gross tonnage moved between plants, the ``byproducts_reused`` KPI of a Result; it can
+    rise in an outage when a by-product goes through a converting plant (a gangue power
+    plant burns what another plant took, and its ash is reused or landfilled), which counts
+    the same material twice. Criticality is ranked by net reuse lost.
 
     Returns
     -------
@@ -612,30 +627,42 @@ def outages(case: Case, *, share: float = 1.0, plants: list[str] | None = None, 
         if unknown:
             raise ValueError(f"unknown plant(s) {unknown}; the case has {sorted(case.plants)}")
         running = [p for p in running if p in plants]
+    carried = [(x.source, x.target, x.material) for x in nominal.chosen_exchanges.itertuples()]
+    if exchanges is True:
+        keys = carried
+    elif not exchanges:
+        keys = []
+    else:
+        keys = [tuple(k) for k in exchanges]
+        unknown = [k for k in keys if k not in set(carried)]
+        if unknown:
+            raise ValueError(f"exchange(s) {unknown} carry no flow in the chosen network; it carries "
+                             f"{len(carried)}: {carried[:5]}{' ...' if len(carried) > 5 else ''}")
     rows, effects = [], []
     t0 = time.perf_counter()
-    n = 0
-    for p in running:
-        run = ops.solve({p: share}, label=p)
-        row, eff = compare_runs(case, intact, run, g, kind="plant", element=p, share=share)
-        rows.append(row)
-        effects += eff
-        n += 1
-    if exchanges:
-        for x in nominal.chosen_exchanges.itertuples():
-            key = (x.source, x.target, x.material)
-            run = ops.solve(exchanges={key: share}, label=str(key))
-            row, eff = compare_runs(case, intact, run, g, kind="exchange", element=key, share=share)
+    n, total = 0, len(running) + len(keys)
+    for kind, items in (("plant", running), ("exchange", keys)):
+        for el in items:
+            run = ops.solve({el: share}, label=el) if kind == "plant" else ops.solve(exchanges={el: share},
+                                                                                      label=str(el))
+            row, eff = compare_runs(case, intact, run, g, kind=kind, element=el, share=share)
             rows.append(row)
             effects += eff
             n += 1
+            if progress is not None:
+                progress(n, total)
     timings["outages"] = time.perf_counter() - t0
     timings["per_outage"] = timings["outages"] / max(n, 1)
     table = pd.DataFrame(rows, columns=TABLE_COLUMNS)
     eff = pd.DataFrame(effects, columns=EFFECT_COLUMNS)
-    crit = table[table["kind"] == "plant"].sort_values(["reuse_lost", "cost_increase"], ascending=[False, False])
-    crit = crit[["element", "reuse_lost", "reuse_lost_share", "cost_increase", "stranded_t", "plants_affected",
-                 "reach_depth", "reach_plants"]].rename(columns={"element": "plant"}).reset_index(drop=True)
+    # ranked by net reuse lost (gross noise below the solver's tolerance does not reorder)
+    crit = table[table["kind"] == "plant"].copy()
+    crit["_net"] = crit["reuse_net_lost"].where(crit["reuse_net_lost"].abs() > 1e-6 * max(1.0, abs(intact.reuse_model)),
+                                                0.0)
+    crit = crit.sort_values(["_net", "cost_increase", "element"], ascending=[False, False, True], kind="stable")
+    crit = crit[["element", "reuse_net_lost", "reuse_net_lost_share", "reuse_lost", "reuse_lost_share",
+                 "cost_increase", "stranded_t", "plants_affected", "reach_depth", "reach_plants"]].rename(
+        columns={"element": "plant"}).reset_index(drop=True)
     crit.insert(0, "rank", range(1, len(crit) + 1))
     ind = graph_indicators(case, nominal)
     ap = set(ind.loc[ind["indicator"] == "articulation_point", "plant"])
@@ -844,6 +871,11 @@ def _build_scenario(pm: ParkModel, name: str, plants: dict, exchanges: dict, eme
     blk.same_y = pyo.Constraint(list(blk.y.keys()), rule=lambda _, p, k: blk.y[p, k] == m.y[p, k])
     blk.same_w = pyo.Constraint(list(blk.w.keys()), rule=lambda _, p: blk.w[p] == m.w[p])
     blk.same_z = pyo.Constraint(list(blk.z.keys()), rule=lambda _, i: blk.z[i] == m.z[i])
+    # a link only this scenario uses is not idle: the model's polish must not close it
+    if "shared_link_flows" not in pm.__dict__:
+        pm.shared_link_flows = {}
+    for i in blk.f:
+        pm.shared_link_flows.setdefault(i, []).append(blk.f[i])
     add_operations(v, emergency_cost=emergency_cost)
     case = pm.case
 
@@ -888,7 +920,7 @@ def resilient(case: Case, floor: float = 0.9, outages: list | None = None, *, sh
     target = floor * report.intact.reuse_model
     if outages is None:
         tab = report.table[report.table["kind"] == "plant"]
-        outages = [r.element for r in tab.itertuples() if r.reuse_model < target - 1e-6 * max(1.0, target)]
+        outages = [r.element for r in tab.itertuples() if r.reuse_net < target - 1e-6 * max(1.0, target)]
     items = [o if isinstance(o, str) else tuple(o) for o in outages]
     for o in items:
         if isinstance(o, str) and o not in case.plants:
@@ -955,7 +987,7 @@ def _label(o) -> str:
 
 def _model_reuse(report: OutageReport, element: str) -> float:
     """Reuse as the objective counts it under one outage of the report."""
-    hit = report.table.loc[report.table["element"] == element, "reuse_model"]
+    hit = report.table.loc[report.table["element"] == element, "reuse_net"]
     return float(hit.iloc[0]) if len(hit) else math.nan
 
 
