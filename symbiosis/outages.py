@@ -765,7 +765,8 @@ def montecarlo(case: Case, draws: int = 1000, *, availability=0.9, share: float 
     year and operations follow them.
 
     Runs on a Dask LocalCluster of ``n_workers`` processes (default 2), or on the
-    scheduler at ``scheduler``; each worker builds the model once and solves its share.
+    scheduler at ``scheduler`` (``"serial"``: in this process, without Dask); each worker
+    builds the model once and solves its share.
 
     Returns
     -------
@@ -787,8 +788,15 @@ def montecarlo(case: Case, draws: int = 1000, *, availability=0.9, share: float 
     obj = objective or ("cost" if case.settings.objective in ("cost", "profit") else "reuse-then-cost")
     cluster = None
     t0 = time.perf_counter()
+    if scheduler == "serial":  # in this process, no Dask (small runs, tests)
+        rows = run_draws(case, structure, states, obj, share, emergency_cost, time_limit, 0)
+        if progress is not None:
+            progress(len(rows), len(states))
+        seconds = time.perf_counter() - t0
+        return _mc_frames(rows, seconds, draws, 1, report)
     if scheduler:
-        client = Client(scheduler)
+        from symbiosis.sweep import connect
+        client = connect(scheduler)  # fails fast, naming the address, when it is unreachable
     else:
         cluster = LocalCluster(n_workers=n_workers, threads_per_worker=1, processes=True, dashboard_address=None)
         client = Client(cluster)
@@ -806,10 +814,13 @@ def montecarlo(case: Case, draws: int = 1000, *, availability=0.9, share: float 
         client.close()
         if cluster is not None:
             cluster.close()
-    seconds = time.perf_counter() - t0
+    return _mc_frames(rows, time.perf_counter() - t0, draws, len(futures), report)
+
+
+def _mc_frames(rows, seconds, draws, workers, report):
     df = pd.DataFrame(rows).sort_values("draw").reset_index(drop=True)
     summary = summarise(df)
-    summary.attrs.update(seconds=seconds, draws=draws, workers=len(futures), intact_reuse=report.intact.reuse,
+    summary.attrs.update(seconds=seconds, draws=draws, workers=workers, intact_reuse=report.intact.reuse,
                          intact_reuse_rate=report.intact.reuse_rate, intact_cost=report.intact.cost)
     df.attrs["seconds"] = seconds
     return df, summary
@@ -1018,7 +1029,7 @@ def resilient(case: Case, floor: float | None = 0.9, outages: list | None = None
                 best_o = _scenario_best(case, o, share, emergency_cost, time_limit, "reuse", least[o])
                 if best_o is not None and best_o < target - 1e-6 * max(1.0, target):
                     msg.append(f"no network keeps reuse at {floor:.0%} of the nominal ({target:,.0f} t/yr) under "
-                               f"the outage of {_label(o)}: the most any network keeps is {best_o:,.0f} t/yr "
+                               f"the outage of {_label(o)}: the most any network keeps is {_round(best_o):,.0f} t/yr "
                                "(with the least lost production)")
         if not msg:
             msg = [f"no network keeps the nominal reuse ({stages[0]['value'] if stages else 0:,.0f} t/yr) intact and "
@@ -1065,6 +1076,10 @@ def resilient(case: Case, floor: float | None = 0.9, outages: list | None = None
                            cost_of_resilience=result.kpi("annualised_cost") - nominal.kpi("annualised_cost"),
                            opened=sorted(ex1 - ex0), closed=sorted(ex0 - ex1), built=sorted(b1 - b0),
                            dropped=sorted(b0 - b1), seconds=time.perf_counter() - t_start)
+
+
+def _round(v: float) -> float:
+    return 0.0 if abs(v) < 0.5 else v
 
 
 def _label(o) -> str:
