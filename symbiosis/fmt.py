@@ -45,8 +45,8 @@ def fmt(v, unit: str = "") -> str:
         if a >= 1e4:
             return f"{v / 1e3:,.1f} k{unit}"
         return f"{v:,.1f} {unit}"
-    for div, pre in ((1e9, "bn"), (1e6, "M"), (1e4, "k")):
-        if a >= div:
+    for div, pre, above in ((1e9, "bn", 1e9), (1e6, "M", 1e6), (1e3, "k", 1e4)):
+        if a >= above:
             return f"{v / div:,.2f} {pre} {unit}".rstrip()
     return f"{v:,.1f} {unit}".rstrip()
 

@@ -869,6 +869,7 @@ class ResilientDesign:
     built: list
     dropped: list
     seconds: float
+    structure: dict = field(default_factory=dict)   # {binary key: 0/1} of the resilient network
 
 
 def _scenario_view(pm: ParkModel, block) -> ParkModel:
@@ -1075,7 +1076,7 @@ def resilient(case: Case, floor: float | None = 0.9, outages: list | None = None
                            cost_cap=cap if max_cost_increase is not None else None, table=pd.DataFrame(rows),
                            cost_of_resilience=result.kpi("annualised_cost") - nominal.kpi("annualised_cost"),
                            opened=sorted(ex1 - ex0), closed=sorted(ex0 - ex1), built=sorted(b1 - b0),
-                           dropped=sorted(b0 - b1), seconds=time.perf_counter() - t_start)
+                           dropped=sorted(b0 - b1), seconds=time.perf_counter() - t_start, structure=struct)
 
 
 def _round(v: float) -> float:

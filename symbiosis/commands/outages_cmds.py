@@ -11,7 +11,7 @@ from typing import List, Optional
 import typer
 from rich.table import Table
 
-from symbiosis.cli import app, console, fail, load
+from symbiosis.cli import app, console, err_console, fail, load
 from symbiosis.errors import CaseError, InfeasibleError, Problem, SolverError
 from symbiosis.fmt import fmt, money_unit
 
@@ -91,6 +91,7 @@ def outages(case: Path = typer.Argument(..., help="Case file (.yaml or .xlsx).")
     operations re-optimised on the fixed network; criticality ranking, graph indicators,
     Monte Carlo draws of simultaneous outages and a network designed to survive them."""
     from symbiosis.outages import montecarlo, outages as run_outages, resilient as design_resilient
+    from symbiosis.sweep import SchedulerError
     c = load(case, scenario)
     try:
         if not 0 <= share <= 1:
@@ -117,6 +118,9 @@ def outages(case: Path = typer.Argument(..., help="Case file (.yaml or .xlsx).")
                                              report=rep)
     except (InfeasibleError, SolverError) as exc:
         fail(exc)
+    except SchedulerError as exc:
+        err_console.print(f"error: {exc}", markup=False, highlight=False, soft_wrap=True)
+        raise typer.Exit(2)
     except ValueError as exc:
         fail(CaseError([Problem("--plant/--objective/--resilient", "", str(exc))]))
     print_outages(c, rep, top=top)
@@ -128,24 +132,37 @@ def _t(v: float) -> str:
     return fmt(v, "t/yr")
 
 
+def _kt(v: float) -> str:
+    v = 0.0 if abs(v) < 0.05 else v  # no "-0.0"
+    return f"{v / 1000:,.1f}"
+
+
+def _teq(v: float) -> str:
+    """Net reuse, in tonne-equivalents: 54.0 kt-eq/yr."""
+    text = fmt(v, "t/yr")
+    return text[:-4] + "t-eq/yr" if text.endswith("t/yr") else text
+
+
 def print_outages(c, rep, top: int = 15) -> None:
     money = money_unit(c)
     intact = rep.intact
-    console.print(f"[bold]{c.name}[/]: intact network, net reuse {fmt(intact.reuse_model, 't-eq/yr')}, "
+    console.print(f"[bold]{c.name}[/]: intact network, net reuse {_teq(intact.reuse_model)}, "
                   f"by-products reused {_t(intact.reuse)} ({intact.reuse_rate:.1%}), operations cost "
                   f"{fmt(intact.cost, money + '/yr')}; each element out for {rep.share:.0%} of the year")
-    t = Table(title="Criticality of plants (ranked by net reuse lost; gross: t of by-product moved between plants)",
-              title_justify="left")
-    for col in ("rank", "plant", "net reuse lost", "share", "gross lost", "cost increase", "stranded",
-                "plants hit", "reach"):
-        t.add_column(col, justify="left" if col == "plant" else "right", overflow="fold")
+    t = Table(title=f"Criticality of plants (ranked by net reuse lost; reuse and stranded by-product in kt/yr, "
+                    f"cost in {money}/yr)", title_justify="left")
+    for col in ("rank", "plant", "net lost", "share", "gross lost", "cost +", "stranded", "hit", "reach"):
+        t.add_column(col, justify="left" if col == "plant" else "right", overflow="fold",
+                     min_width=12 if col == "plant" else None)
     for r in rep.criticality.head(top).itertuples():
-        t.add_row(str(r.rank), r.plant + (" *" if r.articulation_point else ""), fmt(r.reuse_net_lost, "t-eq/yr"),
-                  f"{r.reuse_net_lost_share:.1%}", _t(r.reuse_lost), fmt(r.cost_increase, f"{money}/yr"),
-                  _t(r.stranded_t), str(r.plants_affected), f"{r.reach_plants} (depth {r.reach_depth})")
+        t.add_row(str(r.rank), r.plant + ("*" if r.articulation_point else ""), _kt(r.reuse_net_lost),
+                  f"{r.reuse_net_lost_share:.0%}", _kt(r.reuse_lost), fmt(r.cost_increase), _kt(r.stranded_t),
+                  str(r.plants_affected), f"{r.reach_plants}/{r.reach_depth}")
     console.print(t)
     left = len(rep.criticality) - top
-    console.print("* articulation point of the exchange network"
+    console.print("* articulation point of the exchange network; hit: plants that lose an input or production; reach: "
+                  "plants downstream / depth in links; net reuse: what operations maximise (by-product moved "
+                  "less what plants above their stated output make); gross: t moved between plants"
                   + (f"; {left} more plants in criticality.csv" if left > 0 else ""))
     ex = rep.table[rep.table["kind"] == "exchange"]
     if len(ex):
@@ -155,7 +172,7 @@ def print_outages(c, rep, top: int = 15) -> None:
         for col in ("exchange", "net reuse lost", "cost increase", "stranded"):
             t.add_column(col, justify="left" if col == "exchange" else "right", overflow="fold")
         for r in worst.itertuples():
-            t.add_row(r.element, fmt(r.reuse_net_lost, "t-eq/yr"), fmt(r.cost_increase, f"{money}/yr"),
+            t.add_row(r.element, _teq(r.reuse_net_lost), fmt(r.cost_increase, f"{money}/yr"),
                       _t(r.stranded_t))
         console.print(t)
     ind = rep.indicators
@@ -180,7 +197,7 @@ def print_outages(c, rep, top: int = 15) -> None:
         console.print(t)
     d = rep.resilient
     if d is not None:
-        what = ", ".join(x for x in (f"net reuse at least {d.floor:.0%} of the nominal ({fmt(d.floor_value, 't-eq/yr')})"
+        what = ", ".join(x for x in (f"net reuse at least {d.floor:.0%} of the nominal ({_teq(d.floor_value)})"
                                      if d.floor is not None else "",
                                      f"operations cost at most {fmt(d.cost_cap, money + '/yr')}"
                                      if d.cost_cap is not None else "") if x)
@@ -190,8 +207,8 @@ def print_outages(c, rep, top: int = 15) -> None:
         for col in ("outage", "nominal network", "resilient network", "guaranteed"):
             t.add_column(col, justify="left" if col == "outage" else "right", overflow="fold")
         for r in d.table.itertuples():
-            t.add_row(r.outage, fmt(r.nominal_network_reuse, "t-eq/yr"), fmt(r.resilient_network_reuse, "t-eq/yr"),
-                      fmt(r.joint_model_reuse, "t-eq/yr"))
+            t.add_row(r.outage, _teq(r.nominal_network_reuse), _teq(r.resilient_network_reuse),
+                      _teq(r.joint_model_reuse))
         console.print(t)
         if not len(d.table):
             console.print("the nominal network already meets the floor under every single outage")
