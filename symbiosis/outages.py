@@ -454,10 +454,37 @@ class OutageReport:
         network view colours critical plants by (0: nothing lost, 1: all reuse lost)."""
         return dict(zip(self.criticality["plant"], self.criticality["reuse_net_lost_share"]))
 
-    def write(self, out_dir) -> list[Path]:
+    #: colours of the network view by share of reuse lost (worst first) and their legend
+    CRITICAL_COLOURS = ((0.5, "#b71c1c", "half or more of reuse lost"), (0.2, "#ef6c00", "20-50 % of reuse lost"),
+                        (0.05, "#fbc02d", "5-20 % of reuse lost"))
+
+    def node_colors(self) -> tuple[dict[str, str], dict[str, str]]:
+        """({plant: colour}, {legend text: colour}) for the network view
+        (``network_html(result, path, node_colors=..., node_colors_legend=...)``): plants
+        whose outage loses at least 5 % of the intact network's net reuse, in three bands."""
+        colors = {}
+        for p, v in self.criticality_map().items():
+            for lo, c, _ in self.CRITICAL_COLOURS:
+                if v >= lo:
+                    colors[p] = c
+                    break
+        used = set(colors.values())
+        return colors, {t: c for _, c, t in self.CRITICAL_COLOURS if c in used}
+
+    def write(self, out_dir, *, html: bool = False) -> list[Path]:
         """Write outages.csv, outage_effects.csv, criticality.csv, graph_indicators.csv
-        (and montecarlo.csv, montecarlo_summary.csv, resilient.csv when present)."""
+        (and montecarlo.csv, montecarlo_summary.csv, resilient.csv when present); with
+        ``html``, network.html with critical plants coloured and report.html with the
+        outage section, of the nominal network. Whole or not at all."""
         def fill(tmp: Path):
+            if html:
+                from symbiosis.views.network import network_html
+                from symbiosis.views.report import report_html
+                colors, legend = self.node_colors()
+                net = network_html(self.nominal, tmp / "network.html", node_colors=colors, node_colors_legend=legend,
+                                   node_colors_label=f"Critical plants (out for {self.share:.0%} of the year)")
+                report_html(self.nominal, tmp / "report.html", network_page=net.read_text(encoding="utf-8"),
+                            outages=self)
             self.table.to_csv(tmp / "outages.csv", index=False)
             self.effects.to_csv(tmp / "outage_effects.csv", index=False)
             self.criticality.to_csv(tmp / "criticality.csv", index=False)

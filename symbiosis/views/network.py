@@ -354,7 +354,9 @@ def layout(plants, labels: dict[str, str] | None = None, sizes: dict[str, float]
 
 # --------------------------------------------------------------------------- data
 def network_data(result, *, market: bool = False, show_unchosen: bool = True,
-                 max_candidates: int | None = MAX_CANDIDATES) -> tuple[list[dict], list[dict], dict]:
+                 max_candidates: int | None = MAX_CANDIDATES, node_colors: dict[str, str] | None = None,
+                 node_colors_label: str | None = None,
+                 node_colors_legend: dict[str, str] | None = None) -> tuple[list[dict], list[dict], dict]:
     """Nodes and edges of the view as vis-network dicts, and facts for the legend.
 
     Every plant is a node (id = plant name); every exchange open or chosen is an edge
@@ -362,7 +364,9 @@ def network_data(result, *, market: bool = False, show_unchosen: bool = True,
     most ``max_candidates`` of them (the shortest; ``facts["candidates_left_out"]`` counts
     the rest); with ``market`` the market nodes and one edge per plant and material
     bought, sold or disposed of are added (id = ``"@sales<-pvc:pvc"`` ...). The tooltip
-    text of each is under ``"tip"``.
+    text of each is under ``"tip"``. ``node_colors`` ({plant: CSS colour}) fills those
+    plants with the colour given (their border keeps the sector's); ``node_colors_label``
+    heads their legend, ``node_colors_legend`` ({text: colour}) lists its entries.
     """
     plants = result.plants
     ex = result.exchanges
@@ -413,6 +417,14 @@ def network_data(result, *, market: bool = False, show_unchosen: bool = True,
             node["shape"] = "dot"
             if not r.built:
                 node["color"] = {"background": FAINT, "border": colour}
+        if node_colors and r.plant in node_colors:
+            c = node_colors[r.plant]
+            node["color"] = {"background": c, "border": node["color"].get("border", colour),
+                             "highlight": {"background": c, "border": "#000000"}}
+            node["borderWidth"] = max(node.get("borderWidth", 1), 3)
+            meaning = next((t for t, cc in (node_colors_legend or {}).items() if cc == c), None)
+            if node_colors_label or meaning:
+                node["tip"] += "\n" + ": ".join(x for x in (node_colors_label, meaning) if x)
         node["x"], node["y"] = pos[r.plant]
         nodes.append(node)
     # ------------------------------------------------------------------ exchanges
@@ -526,6 +538,10 @@ def network_data(result, *, market: bool = False, show_unchosen: bool = True,
              "candidate_nodes": candidate_nodes, "candidate_edges": candidate_edges,
              "candidates_total": int(len(idle)), "candidates_left_out": int(left_out),
              "pad": PARK_PAD, "title": PARK_TITLE}
+    if node_colors:
+        used_colours = {c for p, c in node_colors.items() if p in set(plants["plant"])}
+        legend = node_colors_legend or {c: c for c in sorted(used_colours)}
+        facts["node_colors"] = {"label": node_colors_label or "Highlighted plants", "legend": legend}
     return nodes, edges, facts
 
 
@@ -820,6 +836,12 @@ def _legend(facts: dict, *, market: bool, show_unchosen: bool, show_market: bool
             parts.append(f'<select id="park-select">{"".join(opts)}</select>'
                          f'<div class="note">{facts["n_plants"]:,} plants in {len(facts["parks"]):,} parks: '
                          'flows summed between parks; click a park or choose it here to see its plants.</div>')
+    if facts.get("node_colors"):
+        nc = facts["node_colors"]
+        parts.append(f'<h3 id="node-colors-legend">{e(nc["label"])}</h3>')
+        for text, c in nc["legend"].items():
+            parts.append(f'<div class="row"><span class="sw" style="background:{e(c, quote=True)}"></span>'
+                         f'{e(text)}</div>')
     parts.append('<h3>Sectors</h3>')
     for s, c in facts["sectors"].items():
         parts.append(f'<div class="row"><span class="sw" style="background:{c}"></span>{e(s.replace("_", " "))}</div>')
@@ -855,7 +877,9 @@ def _legend(facts: dict, *, market: bool, show_unchosen: bool, show_market: bool
 def network_html(result, path, *, show_unchosen: bool | None = None, market: bool = True,
                  show_market: bool | None = None, height: str = "820px", title: str | None = None,
                  physics: bool | None = None, overview: bool | None = None,
-                 max_candidates: int | None = MAX_CANDIDATES, detail_href: str | None = None) -> Path:
+                 max_candidates: int | None = MAX_CANDIDATES, detail_href: str | None = None,
+                 node_colors: dict[str, str] | None = None, node_colors_label: str | None = None,
+                 node_colors_legend: dict[str, str] | None = None) -> Path:
     """Write the network of ``result`` to ``path`` as one HTML file that opens offline.
 
     Parameters
@@ -877,6 +901,10 @@ def network_html(result, path, *, show_unchosen: bool | None = None, market: boo
     max_candidates : candidate exchanges not chosen drawn at most (the shortest); None: all.
     detail_href : write the overview only, without the plants, and link to this page for
         them (see :func:`network_overview_html`).
+    node_colors : {plant: CSS colour}: fill these plants with the colour (e.g. critical
+        plants from :meth:`symbiosis.outages.OutageReport.node_colors`); others keep their
+        sector's. ``node_colors_label`` heads the legend entry, ``node_colors_legend``
+        ({text: colour}) lists what each colour means (default: the colours themselves).
 
     Returns
     -------
@@ -893,7 +921,8 @@ def network_html(result, path, *, show_unchosen: bool | None = None, market: boo
         show_market = len(result.plants) <= 12
     market = market and not overview
     nodes, edges, facts = network_data(result, market=market, show_unchosen=show_unchosen,
-                                       max_candidates=max_candidates)
+                                       max_candidates=max_candidates, node_colors=node_colors,
+                                       node_colors_label=node_colors_label, node_colors_legend=node_colors_legend)
     if market and not show_market:
         hide = set(facts["market_nodes"]) | set(facts["market_edges"])
         for item in nodes + edges:

@@ -118,11 +118,49 @@ nav a { margin-right: 14px; font-size: 13px; }
 """
 
 
-def report_html(result, path, status_quo=None, *, network_page: str | None = None, max_rows: int = 2000) -> Path:
+def outage_section(outages, money: str = "CNY", top: int = 20) -> str:
+    """The outage section of the report: a bar chart of the net reuse each plant's outage
+    loses and the cost increase (the ``top`` most critical), and the criticality and
+    outage tables. ``outages``: an object with ``criticality`` and ``table`` DataFrames and
+    ``share`` (:class:`symbiosis.outages.OutageReport`)."""
+    import plotly.graph_objects as go
+    crit = outages.criticality.head(top)
+    fig = go.Figure()
+    fig.add_bar(x=list(crit["plant"]), y=list(crit["reuse_net_lost"] / 1000), name="net reuse lost (kt-eq/yr)",
+                marker_color="#b71c1c", hovertemplate="%{x}: %{y:,.1f} kt-eq/yr<extra></extra>")
+    fig.add_bar(x=list(crit["plant"]), y=list(crit["cost_increase"] / 1e6), name=f"cost increase (M {money}/yr)",
+                marker_color="#1f77b4", yaxis="y2", hovertemplate="%{x}: %{y:,.2f} M " + money + "/yr<extra></extra>")
+    fig.update_layout(barmode="group", height=420, margin={"l": 60, "r": 60, "t": 30, "b": 120},
+                      yaxis={"title": "net reuse lost (kt-eq/yr)"},
+                      yaxis2={"title": f"cost increase (M {money}/yr)", "overlaying": "y", "side": "right"},
+                      legend={"orientation": "h", "y": 1.1})
+    chart = fig.to_html(full_html=False, include_plotlyjs=False, div_id="outage-chart",
+                        config={"displaylogo": False, "responsive": True})
+    cols = ["rank", "plant", "reuse_net_lost", "reuse_net_lost_share", "reuse_lost", "cost_increase", "stranded_t",
+            "plants_affected", "reach_plants", "articulation_point"]
+    ctab = outages.criticality[[c for c in cols if c in outages.criticality.columns]].rename(
+        columns={"reuse_net_lost_share": "reuse_net_lost_rate"})
+    tcols = ["kind", "element", "reuse_net_lost", "reuse_lost", "cost_increase", "stranded", "plants_losing_input",
+             "lost_production", "reached"]
+    t = outages.table[[c for c in tcols if c in outages.table.columns]]
+    share = getattr(outages, "share", 1.0)
+    return (f'<p class="meta">Each plant and exchange of the network out for {share:.0%} of the year, operations '
+            "re-optimised on the fixed network (least lost production, then most reuse, then least cost). Net "
+            "reuse: by-product moved less what plants above their stated output make (what the operations "
+            "maximise); gross: tonnes moved between plants.</p>" + chart
+            + '<h3>Criticality of plants</h3><div class="scroll">' + _table(ctab, "table-criticality", money)
+            + '</div><details><summary>every outage</summary><div class="scroll">'
+            + _table(t, "table-outages", money) + "</div></details>")
+
+
+def report_html(result, path, status_quo=None, *, network_page: str | None = None, max_rows: int = 2000,
+                outages=None) -> Path:
     """Write ``report.html`` for ``result`` (and ``status_quo`` beside it, if given).
 
     ``network_page`` is the text of network.html when it is already written (saves
-    drawing it twice); otherwise it is made here.
+    drawing it twice); otherwise it is made here. ``outages``, an outage analysis of
+    ``result``'s network (:func:`symbiosis.outages.outages`), adds an outage section
+    (:func:`outage_section`).
     """
     r = result
     money = (r.units or {}).get("money", "CNY")
@@ -154,6 +192,8 @@ def report_html(result, path, status_quo=None, *, network_page: str | None = Non
          f'<details><summary>show market flows</summary><div class="scroll">'
          f'{_table(r.market.head(max_rows), "table-market", money)}</div></details>'),
     ]
+    if outages is not None:
+        sections.append(("outages", "Outages: what breaks when a plant stops", outage_section(outages, money)))
     nav = "".join(f'<a href="#{k}">{html.escape(t)}</a>' for k, t, _ in
                   [("network", "Network", ""), ("sankey-section", "Sankey", "")] + sections)
     title = html.escape(f"{r.case_name}: symbiosis report")
