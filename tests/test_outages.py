@@ -186,6 +186,31 @@ def test_the_resilient_design_meets_its_floor_and_costs_at_least_the_nominal(par
         1.0, abs(rep.nominal.kpi("annualised_cost")))
 
 
+# ------------------------------------------------------------------------ views
+def test_network_view_colours_the_plants_asked_for(chain_year, tmp_path):
+    from symbiosis.views.network import network_data, network_html
+    colors, legend = chain_year.node_colors()
+    assert colors == {"furnace": "#b71c1c", "blocks": "#b71c1c", "tiles": "#ef6c00"}   # 100 %, 100 %, 44 %
+    nodes, _, facts = network_data(chain_year.nominal, node_colors=colors, node_colors_label="Critical plants",
+                                   node_colors_legend=legend)
+    by = {n["id"]: n for n in nodes}
+    assert by["tiles"]["color"]["background"] == "#ef6c00" and "20-50 % of reuse lost" in by["tiles"]["tip"]
+    assert facts["node_colors"] == {"label": "Critical plants", "legend": legend}
+    plain, _, facts0 = network_data(chain_year.nominal)
+    assert "node_colors" not in facts0 and all("#b71c1c" != n["color"]["background"] for n in plain)
+    page = network_html(chain_year.nominal, tmp_path / "n.html", node_colors=colors, node_colors_label="Critical",
+                        node_colors_legend=legend).read_text()
+    assert 'id="node-colors-legend">Critical<' in page and "half or more of reuse lost" in page
+
+
+def test_report_has_an_outage_section_when_given(chain_year, tmp_path):
+    from symbiosis.views.report import report_html
+    page = report_html(chain_year.nominal, tmp_path / "r.html", outages=chain_year).read_text()
+    assert 'id="outages"' in page and 'id="outage-chart"' in page and 'id="table-criticality"' in page
+    plain = report_html(chain_year.nominal, tmp_path / "p.html").read_text()
+    assert 'id="outage-chart"' not in plain
+
+
 # ------------------------------------------------------------------------ Monte Carlo
 def test_monte_carlo_draws_match_the_single_outages(chain, chain_year):
     df, summary = montecarlo(chain, 60, availability={"blocks": 0.5, "tiles": 0.8}, seed=3, scheduler="serial",
@@ -231,6 +256,7 @@ def test_cli_outages(tmp_path):
     assert {"outages.csv", "outage_effects.csv", "criticality.csv", "graph_indicators.csv", "montecarlo.csv",
             "montecarlo_summary.csv"} <= names
     assert not [n for n in names if n.startswith(".")]   # no temporary folder left
+    assert "network.html" not in names
     import pandas as pd
     crit = pd.read_csv(out / "criticality.csv")
     assert list(crit["plant"]) == ["furnace", "blocks", "tiles"]
@@ -240,6 +266,11 @@ def test_cli_outages(tmp_path):
     assert res.exit_code == 0, res.output
     assert "2.00 M CNY/yr more than the nominal" in " ".join(res.output.split())
     assert (two / "resilient.csv").exists()
+    res = runner.invoke(app, ["outages", str(DATA / "chain.yaml"), "--out", str(tmp_path / "h"), "--html",
+                              "--plant", "blocks", "--no-exchanges"])
+    assert res.exit_code == 0, res.output
+    assert (tmp_path / "h" / "network.html").exists() and (tmp_path / "h" / "report.html").exists()
+    assert len(pd.read_csv(tmp_path / "h" / "outages.csv")) == 1
     res = runner.invoke(app, ["outages", str(DATA / "two_sources.yaml"), "--out", str(tmp_path / "x"),
                               "--resilient", "0.9"])
     assert res.exit_code == 3 and "outage of b1" in " ".join(res.output.split())

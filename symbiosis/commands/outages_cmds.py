@@ -86,7 +86,9 @@ def outages(case: Path = typer.Argument(..., help="Case file (.yaml or .xlsx).")
                                                                  "breaks the floor or cap."),
             scenario: Optional[str] = typer.Option(None, help="One of the case's scenarios."),
             time_limit: Optional[float] = typer.Option(None, help="Seconds per solve."),
-            top: int = typer.Option(15, "--top", help="Rows of the criticality table to print.")):
+            top: int = typer.Option(15, "--top", help="Rows of the criticality table to print."),
+            html: bool = typer.Option(False, "--html", help="Also write network.html (critical plants coloured) "
+                                      "and report.html (with the outage section) of the nominal network.")):
     """What breaks when a plant stops: each plant (and exchange) of the chosen network out,
     operations re-optimised on the fixed network; criticality ranking, graph indicators,
     Monte Carlo draws of simultaneous outages and a network designed to survive them."""
@@ -124,7 +126,7 @@ def outages(case: Path = typer.Argument(..., help="Case file (.yaml or .xlsx).")
     except ValueError as exc:
         fail(CaseError([Problem("--plant/--objective/--resilient", "", str(exc))]))
     print_outages(c, rep, top=top)
-    written = rep.write(out)
+    written = rep.write(out, html=html)
     console.print(f"wrote {len(written)} files to {out}/: " + ", ".join(p.name for p in written))
 
 
