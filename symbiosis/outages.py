@@ -1056,11 +1056,12 @@ def resilient(case: Case, floor: float | None = 0.9, outages: list | None = None
             for o in items:
                 best_o = _scenario_best(case, o, share, emergency_cost, time_limit, "reuse", least[o])
                 if best_o is not None and best_o < target - 1e-6 * max(1.0, target):
-                    msg.append(f"no network keeps reuse at {floor:.0%} of the nominal ({target:,.0f} t/yr) under "
-                               f"the outage of {_label(o)}: the most any network keeps is {_round(best_o):,.0f} t/yr "
+                    msg.append(f"no network keeps net reuse at {floor:.0%} of the nominal ({target:,.0f} t-eq/yr) "
+                               f"under the outage of {_label(o)}: the most any network keeps is "
+                               f"{_round(best_o):,.0f} t-eq/yr "
                                "(with the least lost production)")
         if not msg:
-            msg = [f"no network keeps the nominal reuse ({stages[0]['value'] if stages else 0:,.0f} t/yr) intact and "
+            msg = [f"no network keeps the nominal reuse ({stages[0]['value'] if stages else 0:,.0f} t-eq/yr) intact and "
                    + (f"{floor:.0%} of it" if floor is not None else "")
                    + (" and " if floor is not None and max_cost_increase is not None else "")
                    + (f"its cost within {max_cost_increase:,.0f} /yr" if max_cost_increase is not None else "")

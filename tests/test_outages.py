@@ -145,7 +145,7 @@ def test_resilient_design_by_hand_opens_standby_links():
     with pytest.raises(InfeasibleError) as err:
         resilient(case, floor=0.9, report=rep)   # default: every plant that breaks the floor
     text = str(err.value)
-    assert "outage of b1: the most any network keeps is 50,000 t/yr" in text and "outage of b2" in text
+    assert "outage of b1: the most any network keeps is 50,000 t-eq/yr" in text and "outage of b2" in text
 
 
 def test_resilient_design_with_a_cost_cap():
