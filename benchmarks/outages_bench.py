@@ -119,7 +119,7 @@ def main(argv=None):
             print(f"resilient at {args.floor:.0%} ({kt(d.floor_value)} kt-eq/yr) under the outages of {survivable}: "
                   f"{d.seconds:.1f} s; annualised cost {fmt(d.result.kpi('annualised_cost'))} against nominal "
                   f"{fmt(d.nominal.kpi('annualised_cost'))}: resilience costs {fmt(d.cost_of_resilience)} "
-                  f"{case.units.get('money')}/yr; opened {d.opened}; closed {d.closed}; built {d.built}; "
+                  f"{case.units.get('money')}/yr (the MIP gap allows {fmt(d.cost_gap)}); opened {d.opened}; closed {d.closed}; built {d.built}; "
                   f"dropped {d.dropped}")
             for r in d.table.itertuples():
                 print(f"  {r.outage}: nominal network {kt(r.nominal_network_reuse)}, resilient network "

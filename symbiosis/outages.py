@@ -881,7 +881,8 @@ class ResilientDesign:
     table : one row per listed outage: the floor, the least lost production any network
         has under it, the net reuse and cost the joint model guarantees, and the net reuse
         and cost the outage analysis finds on the nominal and on the resilient network.
-    cost_of_resilience : annualised cost of the resilient network less the nominal's.
+    cost_of_resilience : annualised cost of the resilient network less the nominal's;
+        ``cost_gap`` what the relative MIP gap of both solves allows in money/yr.
     """
 
     result: Result
@@ -897,6 +898,9 @@ class ResilientDesign:
     dropped: list
     seconds: float
     structure: dict = field(default_factory=dict)   # {binary key: 0/1} of the resilient network
+    #: what the solvers' relative MIP gap allows in money/yr: a cost of resilience below it
+    #: is not told apart from nothing (another network of equal cost within the gap)
+    cost_gap: float = 0.0
 
 
 def _scenario_view(pm: ParkModel, block) -> ParkModel:
@@ -1100,7 +1104,9 @@ def resilient(case: Case, floor: float | None = 0.9, outages: list | None = None
     ex0 = {x for k, x in links.items() if report.structure.get(k, 0)}
     ex1 = {x for k, x in links.items() if struct.get(k, 0)}
     b0, b1 = set(nominal.built_plants["plant"]), set(result.built_plants["plant"])
-    return ResilientDesign(result=result, nominal=nominal, floor=floor, floor_value=target,
+    rel_gap = mip_gap if mip_gap is not None else case.settings.mip_gap
+    cost_gap = rel_gap * max(abs(nominal.kpi("annualised_cost")), abs(result.kpi("annualised_cost")))
+    return ResilientDesign(result=result, nominal=nominal, floor=floor, floor_value=target, cost_gap=cost_gap,
                            cost_cap=cap if max_cost_increase is not None else None, table=pd.DataFrame(rows),
                            cost_of_resilience=result.kpi("annualised_cost") - nominal.kpi("annualised_cost"),
                            opened=sorted(ex1 - ex0), closed=sorted(ex0 - ex1), built=sorted(b1 - b0),

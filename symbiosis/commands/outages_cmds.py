@@ -204,8 +204,10 @@ def print_outages(c, rep, top: int = 15) -> None:
                                      f"operations cost at most {fmt(d.cost_cap, money + '/yr')}"
                                      if d.cost_cap is not None else "") if x)
         t = Table(title=f"Resilient design: {what} under each listed outage; it costs "
-                        f"{fmt(d.cost_of_resilience, money + '/yr')} more than the nominal optimum "
-                        f"({d.seconds:.1f} s)", title_justify="left")
+                        f"{fmt(d.cost_of_resilience, money + '/yr')} more than the nominal optimum"
+                        + (f" (within the solvers' gap of {fmt(d.cost_gap, money + '/yr')}: not told apart from "
+                           "nothing)" if abs(d.cost_of_resilience) <= d.cost_gap else "")
+                        + f" ({d.seconds:.1f} s)", title_justify="left")
         for col in ("outage", "nominal network", "resilient network", "guaranteed"):
             t.add_column(col, justify="left" if col == "outage" else "right", overflow="fold")
         for r in d.table.itertuples():
