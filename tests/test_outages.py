@@ -278,3 +278,12 @@ def test_cli_outages(tmp_path):
     assert res.exit_code == 2 and "--share" in res.output
     res = runner.invoke(app, ["outages", str(DATA / "chain.yaml"), "--draws", "5", "--availability", "nope=0.5"])
     assert res.exit_code == 2 and "unknown plant" in res.output
+
+
+def test_fmt_thousands_divide_by_a_thousand():
+    """The CLI's and report's shared formatter wrote 54,000 CNY as '5.40 k CNY' (found by
+    the outage table)."""
+    from symbiosis.fmt import fmt
+    assert fmt(54_000, "CNY/yr") == "54.00 k CNY/yr"
+    assert fmt(9_999, "CNY") == "9,999.0 CNY"
+    assert fmt(2e6, "CNY/yr") == "2.00 M CNY/yr"
