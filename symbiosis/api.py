@@ -4,6 +4,8 @@ from __future__ import annotations
 import time
 
 from symbiosis.case import Case
+from symbiosis.check import verify
+from symbiosis.errors import InfeasibleError, SolverError
 from symbiosis.model import Options, ParkModel
 from symbiosis.result import Result, make_result
 
@@ -34,18 +36,49 @@ def optimize(case: Case, objective: str | None = None, *, time_limit: float | No
     >>> round(r.kpi("byproducts_reused"))
     427200
     """
+    import dataclasses
+
     timings = {}
     pm = model if model is not None else ParkModel(case)
     timings.update({k: v for k, v in pm.timings.items() if k in ("candidates", "build")})
+    limit = time_limit if time_limit is not None else case.settings.time_limit
     opts = Options(objective=objective, time_limit=time_limit, mip_gap=mip_gap, threads=threads,
-                   limits=limits or {}, weights=weights, status_quo=status_quo, reuse_tolerance=reuse_tolerance)
+                   limits=limits or {}, weights=weights, status_quo=status_quo, reuse_tolerance=reuse_tolerance,
+                   deadline=time.perf_counter() + float(limit))
     handoff_before = pm.timings.get("handoff", 0.0)  # every solve compiles the model for HiGHS
     sol = pm.solve(opts)
-    timings["handoff"] = pm.timings.get("handoff", 0.0) - handoff_before
-    timings["solve"] = sol.info.solve_time
     t0 = time.perf_counter()
     result = make_result(case, pm.exchanges, sol, timings)
     timings["extract"] = pm.timings.get("extract", 0.0) + time.perf_counter() - t0
+    # every reported optimum is checked against the case alone (symbiosis.check): on a
+    # mismatch, solve again with tolerances of 1e-9 and no relative gap, and say so
+    t0 = time.perf_counter()
+    gap = mip_gap if mip_gap is not None else case.settings.mip_gap
+    problems = verify(case, result, weights=weights, mip_gap=gap, mip_abs_gap=case.settings.mip_abs_gap)
+    timings["verify"] = time.perf_counter() - t0
+    notes = []
+    if problems and time.perf_counter() < opts.deadline - 0.05:
+        pm._tight = True
+        try:
+            again_sol = pm.solve(dataclasses.replace(opts, mip_gap=0.0))
+        except (SolverError, InfeasibleError) as e:
+            notes.append(f"a tighter re-solve found no network in the time left ({e})")
+        else:
+            again = make_result(case, pm.exchanges, again_sol, timings)
+            left = verify(case, again, weights=weights, mip_gap=0.0, mip_abs_gap=case.settings.mip_abs_gap)
+            notes.append("the first answer failed the independent check (" + "; ".join(problems[:3]) +
+                         "); solved again with feasibility tolerances of 1e-9 and a gap of 0")
+            result, problems = again, left
+        finally:
+            pm._tight = False
+    timings["handoff"] = pm.timings.get("handoff", 0.0) - handoff_before
+    timings["solve"] = result.solver.get("solve_time", 0.0)
+    result.solver["notes"] = list(result.solver.get("notes") or []) + notes
+    result.solver["verified"] = not problems
+    if problems:
+        result.solver["problems"] = problems
+        if result.solver.get("status") == "optimal":
+            result.solver["status"] = "not verified"
     result.timings = timings
     return result
 

@@ -30,6 +30,13 @@ class Material:
     max_distance: float | None = None
     mode: str | None = None  # default transport mode of its exchanges
     tonnes: float | None = None  # tonnes in one unit, for materials counted in mass (1 for t, 0.001 for kg)
+    #: "dispose", "forbid" as the case says, or "" (implicit: dispose where disposal_cost is given)
+    excess: str = ""
+
+    @property
+    def disposable(self) -> bool:
+        """Whether plants may dispose of what they make in excess."""
+        return self.disposal_cost is not None and self.excess != "forbid"
 
     @property
     def is_byproduct(self) -> bool:
@@ -109,6 +116,9 @@ class Plant:
     park: str = ""
     sector: str = ""
     company: str = ""  # the owner; "" when the case names none (see symbiosis.gains)
+    #: existing plants: the nameplate capacity the case states (``capacity``), kept apart from
+    #: the range it runs in (``output`` or ``load`` x capacity: activity_min..activity_max)
+    nameplate: float | None = None
 
     @property
     def is_candidate(self) -> bool:
@@ -116,7 +126,9 @@ class Plant:
 
     @property
     def capacity(self) -> float:
-        """Largest activity the plant can reach (largest size for candidates)."""
+        """Largest activity the plant can reach in this case (largest size for candidates;
+        for an existing plant its stated output or top of its load range, which may be
+        below its :attr:`nameplate`)."""
         if self.is_candidate:
             return max((s.capacity for s in self.sizes), default=0.0)
         return self.activity_max
@@ -195,6 +207,14 @@ class Case:
         from symbiosis.changes import with_changes
         return with_changes(self, changes)
 
+    def implicit_excess(self) -> list[str]:
+        """Materials some plant makes that can leave it neither by disposal nor by sale and
+        whose case does not say ``excess: forbid``: every unit made must go to another
+        plant, which limits the plants that make it. ``symbiosis validate`` names them."""
+        made = {mn for p in self.plants.values() for mn in self.processes[p.process].outputs}
+        return sorted(mn for mn in made if (m := self.materials[mn]).excess == "" and m.disposal_cost is None
+                      and m.sale_price is None)
+
     def process_of(self, plant: str) -> Process:
         return self.processes[self.plants[plant].process]
 
@@ -203,14 +223,21 @@ class Case:
         from symbiosis.graph import build_graph
         return build_graph(self)
 
+    @property
+    def years_per_period(self) -> float:
+        """Length of the case's period (units.period) in years: 1 for yr, 1/8760 for h."""
+        from symbiosis.units import to_float
+        return to_float(f"1 {(self.units or {}).get('period', 'yr')}", "yr")
+
     def crf(self, life: float) -> float:
-        """Capital recovery factor r / (1 - (1 + r)^-n)."""
+        """Capital recovery factor per period of the case: r / (1 - (1 + r)^-n) per year
+        (r the yearly discount rate, n the life in years) times the period's length in
+        years, so capex is annualised into an hourly or monthly model consistently."""
         r = self.settings.discount_rate
         if life <= 0:
             raise ValueError("life must be positive")
-        if r == 0:
-            return 1.0 / life
-        return r / (1.0 - (1.0 + r) ** (-life))
+        per_year = 1.0 / life if r == 0 else r / (1.0 - (1.0 + r) ** (-life))
+        return per_year * self.years_per_period
 
     def __repr__(self) -> str:
         n_new = sum(p.is_candidate for p in self.plants.values())

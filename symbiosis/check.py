@@ -7,8 +7,9 @@ from __future__ import annotations
 
 from collections import defaultdict
 
-from symbiosis.case import Case
-from symbiosis.graph import candidate_exchanges, plant_distance
+import math
+
+from symbiosis.case import Case, great_circle_km
 from symbiosis.result import Result
 
 
@@ -53,7 +54,7 @@ def check_result(case: Case, result: Result, rtol: float = 1e-5, atol: float = 1
         if rule is not None and rule.min and r.chosen and r.flow < rule.min - atol - rtol * rule.min:
             bad.append(f"exchange {r.source}->{r.target}:{r.material} carries {r.flow:g} below its min {rule.min:g}")
         if rule is None and r.flow > atol:
-            d = plant_distance(case, r.source, r.target)
+            d = _distance(case, r.source, r.target)
             mat = case.materials[r.material]
             limit = mat.max_distance if mat.max_distance is not None else case.settings.max_distance
             if d is not None and limit is not None and d > limit * (1 + 1e-9):
@@ -73,8 +74,8 @@ def check_result(case: Case, result: Result, rtol: float = 1e-5, atol: float = 1
             bad.append(f"plant {r.plant} buys {r.material}, which has no price")
         if r.sale > atol and mat.sale_price is None:
             bad.append(f"plant {r.plant} sells {r.material}, which has no sale_price")
-        if r.disposal > atol and mat.disposal_cost is None:
-            bad.append(f"plant {r.plant} disposes of {r.material}, which has no disposal_cost")
+        if r.disposal > atol and not mat.disposable:
+            bad.append(f"plant {r.plant} disposes of {r.material}, which has no disposal_cost or says excess: forbid")
     use = defaultdict(float)
     slot_fill = defaultdict(dict)
     for r in result.inputs.itertuples():
@@ -157,36 +158,195 @@ def assert_sound(case: Case, result: Result):
         raise AssertionError("solution fails the independent check:\n  " + "\n  ".join(bad[:30]))
 
 
-def _annualised_cost(case: Case, result: Result, act: dict, running: dict) -> float:
-    """The annualised cost from the case's prices and coefficients and the solution's
-    activities, flows, purchases, sales and disposal (not from the cost columns)."""
+def _distance(case: Case, a: str, b: str) -> float | None:
+    """km between two plants, from the case's distance table or coordinates (written here
+    again, apart from the candidate generator, so that the check does not share its code)."""
+    if (a, b) in case.distances:
+        return case.distances[(a, b)]
+    pa, pb = case.plants[a].location, case.plants[b].location
+    if pa is None or pb is None:
+        return None
+    return great_circle_km(pa, pb) * case.settings.detour_factor
+
+
+def _link_costs(case: Case, source: str, target: str, material: str, rule=None) -> tuple[float, float]:
+    """(money per unit of flow, money per period once open) of one exchange, from the
+    case's settings, the material and the exchange's own entry: the most specific figure
+    wins (the entry's transport_cost, its mode, the material's transport_cost, the
+    material's mode, settings.transport_cost per tonne-km)."""
+    s, mat = case.settings, case.materials[material]
+    dist = rule.distance if rule is not None and rule.distance is not None else _distance(case, source, target)
+    dist = dist or 0.0
+
+    def per_tkm(mode: str) -> float:
+        if mode in s.transport_modes:
+            return float(s.transport_modes[mode])
+        return float(s.transport_cost)  # "truck" and the default
+
+    per_unit = mat.transport_cost
+    if rule is not None and rule.mode:
+        per_unit = per_tkm(rule.mode) * (mat.tonnes if mat.is_mass else 1.0)
+    elif per_unit is None:
+        if mat.mode:
+            per_unit = per_tkm(mat.mode) * (mat.tonnes if mat.is_mass else 1.0)
+        else:
+            per_unit = s.transport_cost * mat.tonnes if mat.is_mass else 0.0
+    fixed = s.exchange_fixed_cost
+    if rule is not None:
+        if rule.transport_cost is not None:
+            per_unit = rule.transport_cost
+        if rule.fixed_cost is not None:
+            fixed = rule.fixed_cost
+        if rule.capex:
+            fixed += rule.capex * case.crf(s.life)
+    return per_unit * dist, fixed
+
+
+def independent_kpis(case: Case, result: Result) -> dict[str, float]:
+    """The objectives recomputed from the case's prices and coefficients and the
+    solution's activities, sizes, flows, purchases, sales and disposal, without the
+    model's candidate or cost code: ``cost`` (annualised, carbon price included),
+    ``co2``, ``reuse`` (net of what the park chose to generate, as settings.reuse_basis
+    says), ``reuse_gross``, ``disposal``, ``capex``, and ``magnitude`` (the sum of the
+    absolute cost terms, the scale against which cost is compared)."""
     mats = case.materials
     plants = result.plants.set_index("plant")
-    cost = 0.0
-    co2 = 0.0
+    act = plants["activity"].to_dict()
+    running = plants["built"].to_dict()
+    terms: list[float] = []
+    co2 = capex = 0.0
     for name, p in case.plants.items():
         proc = case.processes[p.process]
-        cost += proc.operating_cost * act[name]
-        co2 += proc.co2 * act[name]
-        if running[name]:
-            cost += p.fixed_cost
+        a = act.get(name, 0.0)
+        terms.append(proc.operating_cost * a)
+        co2 += proc.co2 * a
+        if running.get(name):
+            terms.append(p.fixed_cost)
             k = plants.loc[name, "size"]
             if p.is_candidate and k == k and k is not None:
-                cost += case.crf(p.life) * p.sizes[int(k)].capex
-    links = {x.key: x for x in candidate_exchanges(case)}
-    for r in result.exchanges.itertuples():
-        x = links.get((r.source, r.target, r.material))
-        if x is None:
+                terms.append(case.crf(p.life) * p.sizes[int(k)].capex)
+                capex += p.sizes[int(k)].capex
+    ex = result.exchanges
+    is_open = ex["open"] if "open" in ex else ex["chosen"]
+    reuse_gross = 0.0
+    rules = {e.key: e for e in case.exchanges}
+    for r, opened in zip(ex.itertuples(), is_open):
+        if r.flow <= 0 and not opened:
             continue
-        cost += x.unit_cost * r.flow
-        if r.chosen or (x.force and not x.forbid):
-            cost += x.fixed_cost
+        rule = rules.get((r.source, r.target, r.material))
+        per_unit, fixed = _link_costs(case, r.source, r.target, r.material, rule)
+        terms.append(per_unit * r.flow)
+        if opened:
+            terms.append(fixed)
+            if rule is not None and rule.capex:
+                capex += rule.capex
+        mat = mats[r.material]
+        if mat.is_byproduct and mat.reuse_weight:
+            reuse_gross += mat.reuse_weight * r.flow
+    disposal = 0.0
     for r in result.market.itertuples():
         mat = mats[r.material]
-        cost += r.purchase * (mat.price or 0.0) - r.sale * (mat.sale_price or 0.0) \
-            + r.disposal * (mat.disposal_cost or 0.0)
+        terms += [r.purchase * (mat.price or 0.0), -r.sale * (mat.sale_price or 0.0),
+                  r.disposal * (mat.disposal_cost or 0.0)]
         co2 += r.purchase * mat.co2_per_unit
+        if mat.is_byproduct and mat.reuse_weight:
+            disposal += mat.reuse_weight * r.disposal
     for r in result.inputs.itertuples():
         slot = next(s for s in case.process_of(r.plant).slots if s.name == r.slot)
         co2 += slot.options[r.material][2] * r.amount
-    return cost + case.settings.carbon_price * co2
+    terms.append(case.settings.carbon_price * co2)
+    made = 0.0
+    if case.settings.reuse_basis == "net":
+        for name, p in case.plants.items():
+            w = sum(mats[mn].reuse_weight * c for mn, c in case.processes[p.process].outputs.items()
+                    if mats[mn].is_byproduct and mats[mn].reuse_weight)
+            if not w:
+                continue
+            a = act.get(name, 0.0)
+            if p.is_candidate:
+                made += w * a
+            elif p.can_close or p.activity_max > p.activity_min:
+                made += w * (a - p.activity_min)
+    return {"cost": math.fsum(terms), "co2": co2, "reuse": reuse_gross - made, "reuse_gross": reuse_gross,
+            "disposal": disposal, "capex": capex, "magnitude": math.fsum(abs(t) for t in terms)}
+
+
+def _annualised_cost(case: Case, result: Result, act: dict, running: dict) -> float:
+    return independent_kpis(case, result)["cost"]
+
+
+#: sense of each objective the checker can recompute
+_SENSE = {"reuse": "max", "reuse_gross": "max", "cost": "min", "profit": "max", "co2": "min", "disposal": "min",
+          "capex": "min"}
+
+
+def recompute_objective(case: Case, result: Result, objective: str, weights: dict | None = None,
+                        kpis: dict | None = None) -> float:
+    """The value of ``objective`` for this solution, from :func:`independent_kpis`."""
+    k = kpis or independent_kpis(case, result)
+    k = {**k, "profit": -k["cost"]}
+    if objective == "weighted":
+        return sum(w * k[name] for name, w in (weights or {}).items())
+    if "-then-" in objective:
+        objective = objective.split("-then-")[1]
+    return k[objective]
+
+
+def verify(case: Case, result: Result, *, weights: dict | None = None, mip_gap: float | None = None,
+           mip_abs_gap: float | None = None) -> list[str]:
+    """Check a solved result before it is called optimal: the solution is feasible for the
+    case (:func:`check_result`), the objective recomputed from the case equals the
+    solver's, each stage of a two-stage objective likewise, and the bound is on the right
+    side of the objective and within the gap asked for when the status says optimal.
+    Returns the problems found, in plain words (empty: verified)."""
+    info = result.solver
+    name = info.get("objective_name") or result.objective
+    bad = check_result(case, result)
+    kp = independent_kpis(case, result)
+    obj, bound = info.get("objective"), info.get("bound")
+    scale = max(1.0, kp["magnitude"]) if name not in ("reuse", "reuse_gross") else max(1.0, abs(kp["reuse_gross"]))
+
+    def tol(v):
+        return 1e-6 * max(scale, abs(v))
+
+    stages = info.get("stages") or []
+    checks = []
+    if "-then-" in name and stages:
+        first = name.split("-then-")[0]
+        checks.append((first, stages[0].get("value"), stages[0].get("bound"), None))
+        if len(stages) > 1 and stages[1].get("value") is not None:
+            checks.append((name.split("-then-")[1], stages[1].get("value"), stages[1].get("bound"), stages[1]))
+    elif obj is not None and name not in ("limit", "operations"):
+        checks.append((name, obj, bound, info))
+    for part, value, bnd, st in checks:
+        if value is None:
+            continue
+        if part in ("reuse", "reuse_gross"):
+            t = 1e-6 * max(1.0, abs(kp["reuse_gross"]), abs(value))
+        else:
+            t = tol(value)
+        if part == "weighted":
+            again = recompute_objective(case, result, "weighted", weights, kp)
+            sense = "min"
+        else:
+            again = recompute_objective(case, result, part, weights, kp)
+            sense = _SENSE.get(part, "min")
+        if st is None:  # the first stage of a two-stage objective: its value is kept as a floor
+            share = case.settings.reuse_tolerance if part == "reuse" else 0.0
+            short = (value - again) if sense == "max" else (again - value)
+            if short > share * abs(value) + t:
+                bad.append(f"the network gives {part} {again:.10g}, short of the first stage's {value:.10g} "
+                           f"(allowed: {share:.2%})")
+        elif abs(again - value) > t:
+            bad.append(f"the {part} objective recomputed from the case is {again:.10g}, the solver reported "
+                       f"{value:.10g}")
+        if bnd is not None and math.isfinite(bnd):
+            if (sense == "min" and bnd > value + t) or (sense == "max" and bnd < value - t):
+                bad.append(f"the solver's bound {bnd:.10g} lies beyond its own {part} objective {value:.10g}")
+            status = (st if st is not None else stages[0]).get("status", info.get("status", ""))
+            if status == "optimal" and mip_gap is not None:
+                allowed = mip_gap * max(abs(value), 1e-9) + (mip_abs_gap or 0.0) + t
+                if abs(value - bnd) > allowed:
+                    bad.append(f"the status says optimal but the {part} objective {value:.10g} and the bound "
+                               f"{bnd:.10g} are {abs(value - bnd):.4g} apart, more than the gap asked for")
+    return bad

@@ -19,6 +19,7 @@ from rich.console import Console
 from rich.table import Table
 
 from symbiosis.errors import CaseError, InfeasibleError, Problem, SolverError
+from symbiosis.fmt import money_unit, per_period
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_enable=False,
                   help="symbiosis: optimise by-product exchanges and new plants in an industrial park.")
@@ -88,12 +89,33 @@ def kpi_table(results: dict, title: str) -> Table:
     return t
 
 
+def objective_unit(result) -> str:
+    """The unit of the result's objective: money per period for cost and profit, t per
+    period for reuse, CO2 and disposal, none for a weighted sum."""
+    from symbiosis.fmt import money_unit, per_period
+    name = (result.solver.get("objective_name") or result.objective or "").split("-then-")[-1]
+    if name in ("cost", "profit"):
+        return per_period(result, money_unit(result))
+    if name in ("reuse", "co2", "disposal"):
+        return per_period(result, "t")
+    return ""
+
+
 def print_result(result, verbose: bool = False) -> None:
+    from symbiosis.fmt import money_unit, per_period
     s = result.solver
+    from symbiosis.fmt import fmt_value
+    unit = objective_unit(result)
     gap = f"{s['gap']:.2%}" if s.get("gap") is not None else "n/a"
-    bound = f"{s['bound']:,.0f}" if s.get("bound") is not None else "n/a"
-    console.print(f"[bold]{result.case_name}[/] - objective {result.objective}: status [bold]{s['status']}[/], "
-                  f"objective {s['objective']:,.0f}, bound {bound}, gap {gap}, solve {s['solve_time']:.2f} s")
+    bound = fmt_value(s["bound"], unit) if s.get("bound") is not None else "n/a"
+    checked = {True: ", verified", False: ", [red]NOT verified[/]"}.get(s.get("verified"), "")
+    console.print(f"[bold]{result.case_name}[/] - objective {result.objective}: status [bold]{s['status']}[/]"
+                  f"{checked}, objective {fmt_value(s['objective'], unit)}, bound {bound}, gap {gap}, "
+                  f"solve {s['solve_time']:.2f} s")
+    for note in s.get("notes") or []:
+        console.print(f"  note: {note}")
+    for problem in s.get("problems") or []:
+        console.print(f"  [red]check:[/] {problem}")
     console.print(kpi_table({"value": result}, "Key figures"))
     built = result.built_plants
     if len(built):
@@ -101,15 +123,16 @@ def print_result(result, verbose: bool = False) -> None:
         for c in ("plant", "process", "capacity", "activity", "utilisation", "capex"):
             t.add_column(c, justify="right" if c not in ("plant", "process") else "left")
         for r in built.itertuples():
-            t.add_row(r.plant, r.process, fmt(r.capacity, f"{r.activity_unit}/yr"),
-                      fmt(r.activity, f"{r.activity_unit}/yr"), f"{r.utilisation:.0%}", fmt(r.capex, "CNY"))
+            t.add_row(r.plant, r.process, fmt(r.capacity, per_period(result, r.activity_unit)),
+                      fmt(r.activity, per_period(result, r.activity_unit)), f"{r.utilisation:.0%}",
+                      fmt(r.capex, money_unit(result)))
         console.print(t)
     ch = result.chosen_exchanges
     t = Table(title=f"Exchanges open ({len(ch)})", title_justify="left")
     for c in ("from", "to", "material", "flow", "km", "existing"):
         t.add_column(c, justify="right" if c in ("flow", "km") else "left")
     for r in ch.sort_values(["kind", "unit", "flow"], ascending=[True, False, False]).itertuples():
-        t.add_row(r.source, r.target, r.material, fmt(r.flow, f"{r.unit}/yr"), f"{r.distance:.1f}",
+        t.add_row(r.source, r.target, r.material, fmt(r.flow, per_period(result, r.unit)), f"{r.distance:.1f}",
                   "yes" if r.existing else "new")
     console.print(t)
     if verbose:
@@ -124,6 +147,12 @@ def validate(case: Path = typer.Argument(..., help="Case file (.yaml or .xlsx)."
     console.print(f"[green]ok[/]: {case}: {len(c.plants)} plants "
                   f"({sum(p.is_candidate for p in c.plants.values())} candidates), {len(c.processes)} processes, "
                   f"{len(c.materials)} materials, {len(c.exchanges)} named exchanges")
+    implicit = c.implicit_excess()
+    if implicit:
+        console.print(f"note: {len(implicit)} material(s) made in the park can leave a plant neither by disposal "
+                      f"nor by sale, so every unit made must go to another plant: {', '.join(implicit[:12])}"
+                      f"{' ...' if len(implicit) > 12 else ''}. Say 'excess: forbid' on each to confirm, or give "
+                      "a disposal_cost (or sale_price).", highlight=False)
 
 
 @app.command()
@@ -193,8 +222,9 @@ def solve(case: Path = typer.Argument(..., help="Case file (.yaml or .xlsx)."),
     if reference is not None:
         gained = result.kpi("byproducts_reused") - reference.kpi("byproducts_reused")
         console.print(f"against the status quo: reuse rate {reference.kpi('reuse_rate'):.1%} -> "
-                      f"{result.kpi('reuse_rate'):.1%} ({fmt(gained, 't/yr')} more reused), annualised cost "
-                      f"{fmt(reference.kpi('annualised_cost'), 'CNY/yr')} -> {fmt(result.kpi('annualised_cost'), 'CNY/yr')}")
+                      f"{result.kpi('reuse_rate'):.1%} ({fmt(gained, per_period(result, 't'))} more reused), "
+                      f"annualised cost {fmt(reference.kpi('annualised_cost'), per_period(result, money_unit(result)))}"
+                      f" -> {fmt(result.kpi('annualised_cost'), per_period(result, money_unit(result)))}")
     if alternatives:
         from symbiosis.commands.decision_cmds import solve_alternatives
         solve_alternatives(c, alternatives, objective, time_limit=time_limit, mip_gap=mip_gap, threads=threads)

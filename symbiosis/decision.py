@@ -45,10 +45,13 @@ from symbiosis.graph import plant_distance
 from symbiosis.model import Options, ParkModel, SolveInfo
 from symbiosis.result import Result, make_result
 
-#: what a network is made of: "byproducts" - plants built, closed, and by-product exchanges
-#: used (which power plant supplies which plant's electricity is not structure); "all" -
+#: what a network is made of: "plants" - the candidate plants built (with their size) and
+#: existing plants closed; "exchanges" (alias "byproducts") - those and the by-product
+#: exchanges used (which power plant supplies which plant's electricity is not structure); "all" -
 #: every free binary, exchanges of every material
-STRUCTURES = ("byproducts", "all")
+STRUCTURES = ("plants", "exchanges", "all")
+#: older names of structures
+STRUCTURE_ALIASES = {"byproducts": "exchanges"}
 #: direction of each objective
 SENSE = {"reuse": "max", "cost": "min", "profit": "max", "co2": "min", "disposal": "min"}
 #: unit of each objective (money is the case's)
@@ -97,6 +100,7 @@ class Point:
     pattern: frozenset
     result: Result
     info: SolveInfo
+    verified: bool | None = None
 
 
 class Session:
@@ -112,7 +116,7 @@ class Session:
 
     def __init__(self, case: Case, model: ParkModel | None = None, *, limits: dict | None = None,
                  time_limit: float | None = None, mip_gap: float | None = None, threads: int | None = None,
-                 structure: str = "byproducts"):
+                 structure: str = "exchanges"):
         t0 = time.perf_counter()
         self.case = case
         self.pm = model if model is not None else ParkModel(case)
@@ -125,12 +129,13 @@ class Session:
         self.limits = {**case.limits, **(limits or {})}
         self.pm.set_limits(self.limits)
         self.opts = Options(time_limit=time_limit, mip_gap=mip_gap, threads=threads)
+        structure = STRUCTURE_ALIASES.get(structure, structure)
         if structure not in STRUCTURES:
             raise ValueError(f"unknown structure {structure!r}; use one of {', '.join(STRUCTURES)}")
         self.structure = structure
         mats = case.materials
         self.bins = {k: v for k, v in self.pm.structural_binaries().items()
-                     if structure == "all" or k[0] != "exchange" or mats[k[3]].is_byproduct}
+                     if structure == "all" or k[0] != "exchange" or (structure == "exchanges" and mats[k[3]].is_byproduct)}
         self.groups = self._groups()
         self.solves = 0
         self.build_time = time.perf_counter() - t0
@@ -315,7 +320,7 @@ def _row(session: Session, p: Point) -> dict:
 def pareto(case: Case, x: str = "cost", y: str = "reuse", points: int = 11, *, model: ParkModel | None = None,
            limits: dict | None = None, time_limit: float | None = None, mip_gap: float | None = None,
            threads: int | None = None, html: str | Path | None = None, keep_results: bool = False,
-           structure: str = "byproducts", progress=None) -> pd.DataFrame:
+           structure: str = "exchanges", progress=None) -> pd.DataFrame:
     """The Pareto front of two objectives by the epsilon-constraint method.
 
     The two ends are the lexicographic optima (best ``x``, then best ``y``; best ``y``,
@@ -335,7 +340,8 @@ def pareto(case: Case, x: str = "cost", y: str = "reuse", points: int = 11, *, m
     limits : limits on top of the case's, e.g. ``{"capex": 5e8}``.
     html : if given, write the interactive front there (plotly, self-contained).
     keep_results : add a ``result`` column holding each point's :class:`Result`.
-    structure : ``"byproducts"`` (plants and by-product exchanges make a network) or
+    structure : ``"exchanges"`` (plants and by-product exchanges make a network; alias
+        ``"byproducts"``), ``"plants"`` or
         ``"all"`` (every free binary); see the module's docstring.
     progress : optional ``callable(done, total, message)``, called before the first
         solve and after each epsilon step (``total`` is ``points``).
@@ -471,22 +477,35 @@ def pareto_figure(df: pd.DataFrame):
 def alternatives(case: Case, k: int = 5, objective: str | None = None, *, weights: dict | None = None,
                  model: ParkModel | None = None, limits: dict | None = None, time_limit: float | None = None,
                  mip_gap: float | None = None, threads: int | None = None,
-                 keep_results: bool = False, structure: str = "byproducts", progress=None) -> pd.DataFrame:
+                 keep_results: bool = False, structure: str = "plants", idle: bool = False,
+                 progress=None) -> pd.DataFrame:
     """The ``k`` best structurally different networks, ranked (P-graph's n-best).
 
     Solve, record the network's binary pattern, add the integer (no-good) cut
-    :math:`\\sum_{b=1}(1-b) + \\sum_{b=0} b \\ge 1` over the structural binaries (build
-    binaries of candidate plants per size, open binaries of closable plants and of
-    exchanges, tied to use), and solve again, ``k`` times or until no other network is
-    feasible. The model is left as it was (cuts removed).
+    :math:`\\sum_{b=1}(1-b) + \\sum_{b=0} b \\ge 1` over the structural binaries, and solve
+    again, until ``k`` networks are listed or no other network is feasible. The model is
+    left as it was (cuts removed).
+
+    A network with an *idle unit* is not listed (P-graph's solution-structure rule): a
+    built plant is idle if the same network without it (the other plants kept, routing
+    free) is feasible and no worse, so that it serves no product, sale or reuse the park
+    needs: a plant whose output is only disposed of, or one that duplicates what another
+    built plant supplies. Such a network is cut and skipped (one extra solve per built
+    plant tested). ``idle=True`` lists them too.
+
+    Every listed network is checked against the case alone (:func:`symbiosis.check.verify`)
+    and solved again with tight tolerances if it fails; the list is in order of the
+    objective (ties keep the order found).
 
     Parameters
     ----------
     objective : ``reuse``, ``cost``, ``profit``, ``co2``, ``disposal``, ``weighted`` (with
         ``weights``) or ``reuse-then-cost`` (default: the case's; ranks by reuse, then cost).
-    structure : what makes two networks different: ``"byproducts"`` (default: the plants
-        and by-product exchanges; the cut is on those binaries, the others stay free) or
-        ``"all"``.
+    structure : what makes two networks different: ``"plants"`` (default: the candidate
+        plants built, with their size, and existing plants closed; routing is not
+        structure, so networks that differ only in which plant supplies which are one),
+        ``"exchanges"`` (those and the by-product exchanges used; alias ``"byproducts"``)
+        or ``"all"`` (every free binary).
     progress : optional ``callable(done, total, message)``, called before each solve
         and at the end (``total`` is ``k``).
 
@@ -495,7 +514,9 @@ def alternatives(case: Case, k: int = 5, objective: str | None = None, *, weight
     DataFrame, one row per network: ``rank``, ``objective`` (value of the ranking
     objective; for a lexicographic one, of its second part), the objectives, KPIs,
     ``plants``, ``exchanges``, ``added`` / ``removed`` (plants and exchanges in / not in
-    this network that are / are in the best), ``status``, ``solve_time``.
+    this network that are / are in the best), ``status``, ``solve_time``, ``verified``.
+    ``attrs`` hold ``skipped_idle`` (networks cut for an idle unit) and ``complete``
+    (the list ran out of networks).
 
     Examples
     --------
@@ -504,36 +525,67 @@ def alternatives(case: Case, k: int = 5, objective: str | None = None, *, weight
     >>> list(alts["rank"])
     [1, 2]
     """
+    from symbiosis.check import verify
     objective = objective or case.settings.objective
+    structure = STRUCTURE_ALIASES.get(structure, structure)
     t0 = time.perf_counter()
     s = Session(case, model, limits=limits, time_limit=time_limit, mip_gap=mip_gap, threads=threads,
                 structure=structure)
+    gap = mip_gap if mip_gap is not None else case.settings.mip_gap
     found: list[Point] = []
+    skipped = 0
+    complete = False
+    budget = 4 * int(k) + 40  # solves that may be spent on networks with idle units
     try:
-        for n in range(int(k)):
-            _report(progress, n, int(k), f"network {n + 1} of {int(k)}")
+        n = 0
+        while len(found) < int(k):
+            _report(progress, len(found), int(k), f"network {len(found) + 1} of {int(k)}")
             if n == 0:
                 info = s.first(objective, weights)  # an infeasible park raises, with its reasons
             else:
                 try:
                     info = s.solve(objective, weights)
                 except InfeasibleError:
+                    complete = True
                     break  # no other network exists
+            n += 1
             p = s.point(info)
-            found.append(p)
+            problems = verify(case, p.result, weights=weights, mip_gap=gap, mip_abs_gap=case.settings.mip_abs_gap)
+            if problems:
+                s.pm._tight = True
+                try:
+                    p = s.point(s.solve(objective, weights))
+                    p.info.notes.append("failed the independent check (" + "; ".join(problems[:2]) +
+                                        "); solved again with tolerances of 1e-9")
+                    problems = verify(case, p.result, weights=weights, mip_gap=gap,
+                                      mip_abs_gap=case.settings.mip_abs_gap)
+                finally:
+                    s.pm._tight = False
+            p.verified = not problems
             ones = [v for key, v in s.bins.items() if key in p.pattern]
             zeros = [v for key, v in s.bins.items() if key not in p.pattern]
             if not ones and not zeros:
+                found.append(p)
+                complete = True
                 break  # no free structural decision: the park has one network only
             s.pm.add_cut(ones, zeros)
+            if not idle and _has_idle_unit(s, p, objective, weights):
+                skipped += 1
+                if skipped > budget:
+                    break
+                continue
+            found.append(p)
     finally:
         s.restore()
+    if "-then-" not in objective and objective != "reuse-then-cost":
+        sense = "min" if objective == "weighted" else SENSE.get(objective, "min")
+        found.sort(key=lambda q: q.info.objective if sense == "min" else -q.info.objective)
     _report(progress, int(k), int(k), f"{len(found)} networks")
     rows = []
     if found:
         best_plants, best_ex = s.network(found[0].pattern)
     for rank, p in enumerate(found, 1):
-        row = {"rank": rank, "objective": p.info.objective, **_row(s, p)}
+        row = {"rank": rank, "objective": p.info.objective, **_row(s, p), "verified": p.verified}
         plants, exchanges = row["plants"], row["exchanges"]
         row["added"] = tuple(sorted(set(plants) - set(best_plants))) + tuple(sorted(set(exchanges) - set(best_ex)))
         row["removed"] = tuple(sorted(set(best_plants) - set(plants))) + tuple(sorted(set(best_ex) - set(exchanges)))
@@ -542,15 +594,78 @@ def alternatives(case: Case, k: int = 5, objective: str | None = None, *, weight
         rows.append(row)
     df = pd.DataFrame(rows)
     df.attrs.update({"objective": objective, "solves": s.solves, "seconds": time.perf_counter() - t0,
-                     "case": case.name, "requested": int(k), "structure": structure})
+                     "case": case.name, "requested": int(k), "structure": structure,
+                     "skipped_idle": skipped, "complete": complete})
     return df
+
+
+def _idle_candidates(s: Session, p: Point) -> list[str]:
+    """Built candidate plants of ``p`` that serve nothing: none of their output goes to
+    another plant or a sale, and they take no by-product from another plant."""
+    r = p.result
+    mats = s.case.materials
+    ex = r.exchanges[r.exchanges["flow"] > 0]
+    sent = set(ex["source"])
+    takes_byproduct = set(ex.loc[[mats[m].is_byproduct for m in ex["material"]], "target"])
+    sold = set(r.market.loc[r.market["sale"] > 0, "plant"])
+    built = r.plants[(r.plants["status"] == "candidate") & r.plants["built"]]["plant"]
+    return [q for q in built if q not in sent and q not in sold and q not in takes_byproduct]
+
+
+def _has_idle_unit(s: Session, p: Point, objective: str, weights: dict | None) -> bool:
+    """Whether some built candidate plant of ``p`` can be dropped (the other plants of ``p``
+    kept as they are, routing free) without making the objective worse: then ``p`` is
+    ``p`` without it plus an idle unit, not a solution structure in P-graph's sense. The
+    cuts are set aside for this test."""
+    idle = _idle_candidates(s, p)
+    built = [key[1] for key in p.pattern if key[0] == "plant"]
+    # the plants that serve nothing first (the usual case), then the others: a plant that
+    # only duplicates what another built plant supplies can be dropped too
+    order = idle + sorted(set(built) - set(idle))
+    if not order:
+        return False
+    pm = s.pm
+    plant_bins = {key: v for key, v in pm.structural_binaries().items() if key[0] in ("plant", "open")}
+    on = {key for key, v in plant_bins.items() if (v.value or 0.0) > 0.5}
+    cuts = pm.m.find_component("cuts")
+    if cuts is not None:
+        cuts.deactivate()
+    try:
+        for q in order:
+            for key, v in plant_bins.items():
+                v.fix(0.0 if key[1] == q else (1.0 if key in on else 0.0))
+            try:
+                info = s.solve(objective, weights)
+            except (InfeasibleError, SolverError):
+                continue
+            finally:
+                for v in plant_bins.values():
+                    v.unfix()
+            if "-then-" in objective:
+                first = objective.split("-then-")[0]
+                a, b = info.stages[0]["value"], p.info.stages[0]["value"]
+                if abs(a - b) > _tol(b) + (s.case.settings.reuse_tolerance if first == "reuse" else 0) * abs(b):
+                    if _better(a, b, SENSE[first]):
+                        return True
+                    continue
+            sense = "min" if objective == "weighted" else SENSE.get(objective.split("-then-")[-1], "min")
+            if not _better(p.info.objective, info.objective, sense) or abs(p.info.objective - info.objective) <= _tol(
+                    p.info.objective):
+                return True
+        return False
+    finally:
+        if cuts is not None:
+            cuts.activate()
+        # leave the values of p in the model (the caller reads the pattern from them)
+        for key, v in plant_bins.items():
+            v.set_value(1.0 if key in on else 0.0, skip_validation=True)
 
 
 # ============================================================================ why not?
 def explain(case: Case, exchange: str | tuple | None = None, plant: str | None = None, *,
             objective: str | None = None, break_even: bool | int = 10, model: ParkModel | None = None,
             limits: dict | None = None, time_limit: float | None = None, mip_gap: float | None = None,
-            threads: int | None = None, structure: str = "byproducts", progress=None) -> pd.DataFrame:
+            threads: int | None = None, structure: str = "exchanges", progress=None) -> pd.DataFrame:
     """Why was this not chosen? The regret table of the park's candidates.
 
     For every candidate not chosen in the optimum, the objective when it is forced in;
@@ -578,7 +693,8 @@ def explain(case: Case, exchange: str | tuple | None = None, plant: str | None =
     exchange : ``"A->B:material"`` (or a key tuple): explain this exchange only.
     plant : explain this plant only.
     objective : as :func:`alternatives` (default: the case's).
-    structure : ``"byproducts"`` (default: rows for plants and by-product exchanges) or
+    structure : ``"exchanges"`` (default: rows for plants and by-product exchanges; alias
+        ``"byproducts"``) or
         ``"all"`` (a row for every free binary, energy and product links too).
     progress : optional ``callable(done, total, message)``: once per candidate tested,
         then once per break-even bisection (``total`` grows by the bisections to come).

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import math
 
-__all__ = ["fmt", "money_unit", "period_unit", "per_period"]
+__all__ = ["fmt", "fmt_value", "money_unit", "period_unit", "per_period"]
 
 
 def fmt(v, unit: str = "") -> str:
@@ -49,6 +49,22 @@ def fmt(v, unit: str = "") -> str:
         if a >= above:
             return f"{v / div:,.2f} {pre} {unit}".rstrip()
     return f"{v:,.1f} {unit}".rstrip()
+
+
+def fmt_value(v, unit: str = "") -> str:
+    """An objective or bound: as :func:`fmt` from ten thousand up, else with six
+    significant digits, so that 1.4 CNY/yr is not printed as 1 and a bound of 15.75
+    as 16.
+
+    >>> fmt_value(1.4, "CNY/yr"), fmt_value(15.75, ""), fmt_value(2.5e9, "CNY/yr")
+    ('1.4 CNY/yr', '15.75', '2.50 bn CNY/yr')
+    """
+    if v is None:
+        return "-"
+    v = float(v)
+    if not math.isfinite(v) or abs(v) >= 1e4:
+        return fmt(v, unit)
+    return f"{v:.6g} {unit}".rstrip()
 
 
 def money_unit(obj) -> str:

@@ -81,6 +81,36 @@ def companies_of(case: Case, by: str = "company") -> dict[str, str]:
     return out
 
 
+#: colour of plants whose owner the case does not name (each a company of its own)
+UNNAMED_COLOUR = "#b0b0b0"
+
+
+def company_colors(source, by: str = "company") -> tuple[dict[str, str], dict[str, str]]:
+    """Colours for the network view by company (``network_html(node_colors=...,
+    node_legend=...)``): plant -> colour, and legend label -> colour. ``source``: a Case,
+    or a Result (its plants table's ``company`` and ``park``). Each company named takes a
+    distinct colour; with ``by="company"``, the plants whose owner is not named share one
+    grey."""
+    from symbiosis.views.network import palette
+    if by not in BY:
+        raise ValueError(f"unknown grouping {by!r}; use one of {', '.join(BY)}")
+    if isinstance(source, Case):
+        owners = {p: (pl.company, pl.park) for p, pl in source.plants.items()}
+    else:
+        t = source.plants
+        comp = t["company"] if "company" in t else [""] * len(t)
+        owners = {p: (str(c or ""), str(k or "")) for p, c, k in zip(t["plant"], comp, t["park"])}
+    company = {p: ({"company": c, "park": k, "plant": ""}[by] or p) for p, (c, k) in owners.items()}
+    unnamed = {p for p, (c, _k) in owners.items() if by == "company" and not c}
+    named = sorted({c for p, c in company.items() if p not in unnamed})
+    colours = dict(zip(named, palette(len(named), avoid=(UNNAMED_COLOUR,))))
+    nodes = {p: UNNAMED_COLOUR if p in unnamed else colours[c] for p, c in company.items()}
+    legend = dict(colours)
+    if unnamed:
+        legend["owner not named (a company of its own)"] = UNNAMED_COLOUR
+    return nodes, legend
+
+
 # ====================================================================== accounting
 def plant_accounts(case: Case, result: Result) -> pd.DataFrame:
     """One row per plant: revenue and each cost (see the module's accounting) and margin,
@@ -175,6 +205,53 @@ def coupled_markets(case: Case, pm: ParkModel, company: dict[str, str]) -> list[
     return out
 
 
+def stranded_inputs(case: Case, exchanges, company: dict[str, str], open_inside=None) -> list[str]:
+    """Why companies cannot run alone, in the park's words: for each plant that must run
+    (an existing plant that cannot close, with a minimum activity, or a forced one), each
+    input slot none of whose materials can be bought or come from a plant of the same
+    company (``open_inside(exchange)``: also counts an exchange as open, e.g. one that
+    stays open in every coalition); one line per slot naming the company, the plant,
+    the materials and the companies that could supply them."""
+    out = []
+    for name, plant in case.plants.items():
+        must = plant.force or (not plant.is_candidate and not plant.can_close and plant.activity_min > 0)
+        if not must:
+            continue
+        c = company[name]
+        proc = case.process_of(name)
+        for slot in proc.slots:
+            if not slot.amount:
+                continue
+            others: dict[str, set[str]] = {}
+            share = 0.0  # most of the slot the materials at hand can fill (their max shares)
+            lacking = []
+            for mn, (_e, most, _co2) in slot.options.items():
+                ok = case.materials[mn].price is not None
+                for x in exchanges:
+                    if ok:
+                        break
+                    if x.target != name or x.material != mn or x.forbid:
+                        continue
+                    if company[x.source] == c or (open_inside is not None and open_inside(x)):
+                        ok = True
+                    else:
+                        others.setdefault(mn, set()).add(f"{company[x.source]} ({x.source})")
+                if ok:
+                    share += most
+                else:
+                    lacking.append(mn)
+            if share >= 1.0 - 1e-9:
+                continue
+            mats = " or ".join(f"'{mn}'" for mn in lacking)
+            who = "; ".join(f"'{mn}' from {', '.join(sorted(v))}" for mn, v in sorted(others.items()))
+            label = f"{plant.label} ({name})" if plant.label and plant.label != name else name
+            part = "" if share <= 0 else f" for at least {1 - share:.0%} of it"
+            none = "which has no market price" if len(lacking) == 1 else "none of which has a market price"
+            out.append(f"company '{c}': plant {label} needs {mats} (input '{slot.name}'{part}), {none}; "
+                       f"only other companies can supply it: {who or 'no one'}")
+    return out
+
+
 # ====================================================================== the game
 class Game:
     """The coalition game of one case on one ParkModel.
@@ -252,13 +329,30 @@ class Game:
                 who = "alone" if not coalition else f"with exchanges only inside {sorted(coalition)}"
                 first = (f"the companies cannot run {who} (grouping by {self.by}, baseline {self.baseline!r}): "
                          f"{hint}")
-                raise InfeasibleError([first, *exc.reasons], self.case.name) from None
+                why = []
+                if not coalition:
+                    cross = set(self.cross)
+                    keep = {id(x) for i, x in enumerate(self.pm.exchanges) if i not in cross}
+                    why = stranded_inputs(self.case, self.pm.exchanges, self.company,
+                                          lambda x: id(x) in keep and self.company[x.source] != self.company[x.target])
+                raise InfeasibleError([first, *why, *(self._owned(r) for r in exc.reasons)],
+                                      self.case.name) from None
             raise
         finally:
             self.allow(None)
             self.solves += 1
             self.solve_seconds += time.perf_counter() - t0
         return make_result(self.case, self.pm.exchanges, sol)
+
+    def _owned(self, reason: str) -> str:
+        """``reason`` with each plant named followed by its company (when it differs)."""
+        import re
+
+        def own(m):
+            p = m.group(1)
+            c = self.company.get(p)
+            return m.group(0) + (f" (company '{c}')" if c and c != p else "")
+        return re.sub(r"plant '([^']+)'", own, reason)
 
     def margin(self, coalition: frozenset) -> float:
         """Total margin of the park with exchanges between companies only inside
@@ -444,6 +538,18 @@ def _price_bounds(case: Case, material: str, bounds: dict | None) -> tuple[float
     return (-math.inf if lo is None else lo, math.inf if hi is None else hi)
 
 
+def reference_price(case: Case, material: str) -> float:
+    """The price per unit an exchange of ``material`` starts from: the market price the
+    receiver saves when the material can be bought, else the sale price the sender
+    forgoes when it can be sold, else 0 (a by-product without a market)."""
+    mat = case.materials[material]
+    if mat.price is not None:
+        return float(mat.price)
+    if mat.sale_price is not None:
+        return float(mat.sale_price)
+    return 0.0
+
+
 def transfer_prices(case: Case, result: Result, company: dict[str, str], alone: dict[str, float],
                     targets: dict[str, float] | None = None, bounds: dict | None = None) -> tuple[pd.DataFrame, dict]:
     r"""Transfer prices on the exchanges between companies of ``result``'s network.
@@ -451,8 +557,11 @@ def transfer_prices(case: Case, result: Result, company: dict[str, str], alone: 
     The default payments :math:`P_x` make each company's margin after transfers equal to
     its standalone margin plus its ``targets`` share of the gain (default: the gain of
     each group of companies trading with each other split equally among them), with the
-    least money moved (:math:`\min \sum |P_x|`) so that only exchanges that need a price
-    carry one; when the targets cannot be met (prices bounded), the nearest split that
+    least money moved away from the :func:`reference_price` of each exchange, weighed by
+    the exchange's value (:math:`\min \sum_x |P_x - r_x f_x| / V_x`, :math:`V_x` the flow's
+    market value plus its link cost, floored at 1/1000 of the largest): a material with a
+    market trades at its market price, and the payments that split the gain land on the
+    exchanges of most value, where their price departs least from it; when the targets cannot be met (prices bounded), the nearest split that
     leaves no company below its standalone margin. Per exchange, ``price_low`` ..
     ``price_high``: the range of its price, the other exchanges at their default price,
     within which every company stays at least at its standalone margin (the sender's
@@ -499,14 +608,21 @@ def transfer_prices(case: Case, result: Result, company: dict[str, str], alone: 
                 targets[d] = g / len(part)
     tgt = np.array([targets.get(c, 0.0) for c in names]) * _M
     flows = np.array([r.flow for r in rows])
+    ref_unit = np.array([reference_price(case, r.material) for r in rows])
+    ref = ref_unit * flows * _M  # the payment at the reference price
     lo_hi = [_price_bounds(case, r.material, bounds) for r in rows]
     p_bounds = [(None if math.isinf(lo) else lo * f * _M, None if math.isinf(hi) else hi * f * _M)
                 for (lo, hi), f in zip(lo_hi, flows)]
     info = {"park": park, "targets": targets, "feasible": True}
     if n:
-        # variables: P (n, free within bounds), |P| (n), dev+ dev- (companies)
+        # variables: P (n, free within bounds), |P - ref| (n), dev+ dev- (companies)
         nc = len(names)
-        c = np.concatenate([np.zeros(n), np.ones(n), 1e3 * np.ones(2 * nc)])
+        # a unit of money moved off the reference weighs less on an exchange of more value
+        # (market value of the flow plus the link's cost): the split lands on the big flows
+        value = np.abs(ref) + np.array([(r.transport_cost + r.fixed_cost) * _M for r in rows])
+        floor = max(1e-3 * float(value.max()), 1e-12)
+        weight = floor / np.maximum(value, floor)
+        c = np.concatenate([np.zeros(n), weight, 1e3 * np.ones(2 * nc)])
         A_eq = np.hstack([B, np.zeros((nc, n)), -np.eye(nc), np.eye(nc)])
         b_eq = tgt - base
         A_ub = np.vstack([
@@ -514,7 +630,7 @@ def transfer_prices(case: Case, result: Result, company: dict[str, str], alone: 
             np.hstack([-np.eye(n), -np.eye(n), np.zeros((n, 2 * nc))]),
             np.hstack([-B, np.zeros((nc, n)), np.zeros((nc, 2 * nc))]),  # base + B P >= 0
         ])
-        b_ub = np.concatenate([np.zeros(2 * n), base])
+        b_ub = np.concatenate([ref, -ref, base])
         bnds = p_bounds + [(0, None)] * n + [(0, None)] * (2 * nc)
         res = linprog(c, A_ub=A_ub, b_ub=b_ub, A_eq=A_eq, b_eq=b_eq, bounds=bnds, method="highs")
         if res.status != 0:
@@ -538,14 +654,15 @@ def transfer_prices(case: Case, result: Result, company: dict[str, str], alone: 
         lo_any, hi_any = _range_any(B, base, k, p_bounds)
         lo_b, hi_b = lo_hi[k]
         out.append({"source": r.source, "target": r.target, "material": r.material, "unit": r.unit,
-                    "sender": s, "receiver": t, "flow": f, "price": price, "payment": P[k] / _M,
+                    "sender": s, "receiver": t, "flow": f, "reference_price": ref_unit[k], "price": price,
+                    "payment": P[k] / _M,
                     "needs_price": abs(P[k] / _M) > 1e-3 * max(1.0, abs(price) * f) and abs(P[k]) > 1e-9,
                     "price_low": max(low, lo_b), "price_high": min(high, hi_b),
                     "price_low_any": lo_any / _M / f if math.isfinite(lo_any) else -math.inf,
                     "price_high_any": hi_any / _M / f if math.isfinite(hi_any) else math.inf,
                     "bound_low": lo_b, "bound_high": hi_b,
                     "link_cost_paid_by_receiver": r.transport_cost + r.fixed_cost})
-    cols = ["source", "target", "material", "unit", "sender", "receiver", "flow", "price", "payment",
+    cols = ["source", "target", "material", "unit", "sender", "receiver", "flow", "reference_price", "price", "payment",
             "needs_price", "price_low", "price_high", "price_low_any", "price_high_any", "bound_low", "bound_high",
             "link_cost_paid_by_receiver"]
     return pd.DataFrame(out, columns=cols), info
@@ -634,14 +751,28 @@ class Gains:
     standalone: Result | None = None
     fair: Result | None = None
     timings: dict = field(default_factory=dict)
+    #: plant -> colour and legend label -> colour, by company (see :func:`company_colors`)
+    colors: tuple[dict, dict] | None = None
 
-    def write(self, out_dir) -> list[Path]:
+    def write(self, out_dir, *, html: bool = False) -> list[Path]:
+        """Write companies.csv, transfer_prices.csv, coalitions.csv (exact runs) and
+        gains.json into ``out_dir``, whole or not at all; with ``html`` also network.html
+        (the network chosen, plants coloured by company) and report.html (with the
+        section "Who gains")."""
         def fill(tmp: Path):
             self.companies.to_csv(tmp / "companies.csv", index=False)
             self.transfer_prices.to_csv(tmp / "transfer_prices.csv", index=False)
             if self.coalitions is not None:
                 self.coalitions.to_csv(tmp / "coalitions.csv", index=False)
             (tmp / "gains.json").write_text(json.dumps(self.summary, indent=2, default=_jsonable))
+            if html:
+                from symbiosis.views.network import network_html
+                from symbiosis.views.report import report_html
+                chosen = self.fair if self.fair is not None else self.park
+                nodes, legend = self.colors or (None, None)
+                net = network_html(chosen, tmp / "network.html", node_colors=nodes, node_legend=legend,
+                                   node_legend_title=f"Plants by {self.summary.get('by', 'company')}")
+                report_html(chosen, tmp / "report.html", network_page=net.read_text(encoding="utf-8"), gains=self)
         return write_whole(out_dir, fill)
 
 
@@ -659,7 +790,7 @@ def gains(case: Case, *, by: str = "company", baseline: str = "alone", fair: boo
           rule: str = "equal", shapley: str = "auto", samples: int = 200, seed: int = 0,
           scheduler: str | None = None, exact_max: int = EXACT_MAX, time_limit: float | None = None,
           mip_gap: float | None = 1e-7, threads: int | None = None, model: ParkModel | None = None,
-          out=None) -> Gains:
+          out=None, html: bool = False) -> Gains:
     """Who gains from the park's cost-optimal network, and at what transfer prices.
 
     Parameters
@@ -679,7 +810,8 @@ def gains(case: Case, *, by: str = "company", baseline: str = "alone", fair: boo
         :func:`shapley_sampled`.
     mip_gap : relative gap of each solve; tighter than the case's default because the
         park's objective holds the large fixed costs of its existing plants.
-    out : write companies.csv, transfer_prices.csv, coalitions.csv and gains.json here.
+    out : write companies.csv, transfer_prices.csv, coalitions.csv and gains.json here;
+        with ``html`` also network.html (plants coloured by company) and report.html.
     """
     if rule not in ("equal", "shapley"):
         raise ValueError(f"unknown rule {rule!r}; use 'equal' or 'shapley'")
@@ -782,9 +914,10 @@ def gains(case: Case, *, by: str = "company", baseline: str = "alone", fair: boo
                   "and fixed cost; a transfer price moves money from receiver to sender",
                   "cost objective; the case's limits are not applied (they bind the park, not a company)"],
     }
-    g = Gains(case.name, companies, prices, summary, coalitions, park, standalone, fair_result, timings)
+    g = Gains(case.name, companies, prices, summary, coalitions, park, standalone, fair_result, timings,
+              colors=company_colors(case, by))
     if out is not None:
-        g.write(out)
+        g.write(out, html=html)
     return g
 
 

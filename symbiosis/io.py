@@ -455,6 +455,16 @@ def _problems_beyond(data: dict, exc: ValidationError, file: str, base_dir, scen
     return []
 
 
+def _positive_text(value) -> bool:
+    """Whether a min_sale as written is above zero (0 t/yr asks for nothing)."""
+    if isinstance(value, schema.SourcedValue):
+        value = value.value
+    try:
+        return float(str(value).split()[0]) != 0
+    except (ValueError, IndexError):
+        return True
+
+
 class _Resolver:
     """Turns a validated CaseSpec into a Case, collecting every problem on the way."""
 
@@ -465,6 +475,7 @@ class _Resolver:
         self.money = spec.units.money
         self.period = spec.units.period
         self.dist = spec.units.distance
+        self.rates: dict[str, float] = {}
 
     # helpers ----------------------------------------------------------------
     def problem(self, entry: str, msg: str, file: str | None = None):
@@ -477,7 +488,7 @@ class _Resolver:
         if value is None:
             return default
         try:
-            x = to_float(value, unit, allow_plain=allow_plain)
+            x = to_float(value, unit, allow_plain=allow_plain, rates=self.rates, base=self.money)
         except UnitProblem as exc:
             self.problem(entry, str(exc), file)
             return default
@@ -509,16 +520,39 @@ class _Resolver:
     # main ---------------------------------------------------------------------
     def _check_units(self) -> bool:
         ok = True
-        for field, unit, want, hint in (("money", self.money, "1 CNY", "CNY (also yuan, RMB)"),
+        from symbiosis.units import define_currency
+        if isinstance(self.money, str) and re.fullmatch(r"[A-Z]{3}", self.money.strip()):
+            self.money = self.money.strip()
+            try:
+                define_currency(self.money)
+            except UnitProblem as exc:
+                self.problem("units.money", str(exc))
+                return False
+        for field, unit, want, hint in (("money", self.money, f"1 {self.money}", "CNY (also yuan, RMB) or a "
+                                         "three-letter currency code such as EUR"),
                                         ("period", self.period, "1 yr", "yr"),
                                         ("distance", self.dist, "1 km", "km or m")):
             try:
                 to_float(f"1 {unit}", want.split()[1])
             except UnitProblem:
-                self.problem(f"units.{field}", f"{unit!r} cannot be the case's {field} unit; use {hint}"
-                             + ("; other currencies are not defined (convert prices to CNY)"
-                                if field == "money" else ""))
+                self.problem(f"units.{field}", f"{unit!r} cannot be the case's {field} unit; use {hint}")
                 ok = False
+        if ok and self.money in ("yuan", "RMB"):
+            self.money = "CNY"
+        for code, text in (self.spec.units.exchange_rates or {}).items():
+            entry = f"units.exchange_rates.{code}"
+            try:
+                define_currency(code)
+                rate = to_float(text, self.money)
+            except UnitProblem as exc:
+                self.problem(entry, f"{exc}; write the value of one {code} in {self.money}, e.g. "
+                             f"{code}: '0.128 {self.money}'")
+                ok = False
+                continue
+            if not rate > 0:
+                self.problem(entry, f"an exchange rate must be positive, got {text!r}")
+                ok = False
+            self.rates[code] = rate
         return ok
 
     def resolve(self) -> Case:
@@ -630,7 +664,14 @@ class _Resolver:
             weight = tonnes if dim == "mass" else 0.0
             if m.kind == "byproduct" and dim != "mass":
                 self.unweighted.add(name)
+        if m.min_sale is not None and m.sale_price is None and _positive_text(m.min_sale):
+            self.problem(f"{entry}.min_sale", "a demand needs a sale_price: what the park earns per unit it sells "
+                         f"(write sale_price: '0 {self.money}/{unit}' if it is delivered free)", file)
+        if m.excess == "dispose" and m.disposal_cost is None:
+            self.problem(f"{entry}.excess", f"'excess: dispose' needs a disposal_cost (write disposal_cost: "
+                         f"'0 {self.money}/{unit}' if it leaves free), or say 'excess: forbid'", file)
         return Material(
+            excess=m.excess or "",
             name=name, kind=m.kind or "raw", unit=unit, label=m.name or name.replace("_", " "), dimension=dim,
             price=self.q(m.price, per_unit, f"{entry}.price", file=file),
             sale_price=self.q(m.sale_price, per_unit, f"{entry}.sale_price", file=file),
@@ -836,7 +877,8 @@ class _Resolver:
                               min_value=0, default=0.0),
             location=tuple(p.location) if p.location else None, park=p.park or "",
             sector=p.sector or proc.sector,
-            company=self._company(entry, p.company))
+            company=self._company(entry, p.company),
+            nameplate=None if p.status == "candidate" else (cap if sizes == [] else None))
 
     def _company(self, entry: str, company: str | None) -> str:
         if company is not None and not company.strip():

@@ -162,7 +162,7 @@ class ParkModel:
         mats = case.materials
         self.buy = [(p, mname) for p, mname in self.inputs if mats[mname].price is not None]
         self.sell = [(p, mname) for p, mname in self.outputs if mats[mname].sale_price is not None]
-        self.disp = [(p, mname) for p, mname in self.outputs if mats[mname].disposal_cost is not None]
+        self.disp = [(p, mname) for p, mname in self.outputs if mats[mname].disposable]
 
     def amax(self, p: str) -> float:
         return self.case.plants[p].capacity
@@ -275,6 +275,7 @@ class ParkModel:
         bt = np.fromiter((r.bound_type for r in repn.rows), dtype=np.int8, count=n_rows)
         rhs = np.asarray(repn.rhs, dtype=float)
         A = _drop_negligible(repn.A.tocsr())
+        self.range_notes = _range_notes(A, c, repn)
         row_scale = _row_scales(A)
         if n_rows:
             A = A.multiply(row_scale[:, None]).tocsr()
@@ -368,7 +369,8 @@ class ParkModel:
                 raise SolverError("the elastic model is infeasible; this is a bug, please report it")
             raise InfeasibleError(explain_infeasible(self, opts) if explain else
                                   ["infeasible with the current limits and fixed decisions"], self.case.name)
-        info = SolveInfo(termination=h.modelStatusToString(status), objective_name=name, solve_time=dt)
+        info = SolveInfo(termination=h.modelStatusToString(status), objective_name=name, solve_time=dt,
+                         notes=list(getattr(self, "range_notes", [])))
         if status == MS.kUnbounded:
             raise SolverError(f"the objective {name!r} is unbounded: some plant can grow without limit; "
                               "give every candidate plant a capacity and every market a price")
@@ -826,6 +828,40 @@ def _row_scales(A) -> "np.ndarray":
     lb = np.log2(big[ok])
     exp = np.clip(np.round(mid), lb - 20, lb)
     out[ok] = np.exp2(-np.round(exp))
+    return out
+
+
+#: coefficients of one row (or of the objective) spanning more than this get a warning
+WIDE_RANGE = 1e9
+
+
+def _range_notes(A, c, repn, limit: float = WIDE_RANGE, show: int = 5) -> list[str]:
+    """Warnings for the rows (and the objective) whose nonzero coefficients span more than
+    ``limit`` (largest / smallest): no scaling makes both ends exact, and the solver's
+    tolerances may round the small ones away. Names the constraints (they are indexed by
+    plant and material), largest span first."""
+    import numpy as np
+    out = []
+    if A.nnz:
+        n = A.shape[0]
+        data = np.abs(A.data)
+        starts = A.indptr[:-1]
+        nonempty = np.diff(A.indptr) > 0
+        big, small = np.zeros(n), np.ones(n)
+        big[nonempty] = np.maximum.reduceat(data, starts[nonempty])
+        small[nonempty] = np.minimum.reduceat(data, starts[nonempty])
+        span = np.where(nonempty & (small > 0), big / np.where(small > 0, small, 1.0), 1.0)
+        wide = np.flatnonzero(span > limit)
+        if wide.size:
+            wide = wide[np.argsort(-span[wide])]
+            names = [f"{repn.rows[i].constraint.name} ({small[i]:.3g} to {big[i]:.3g})" for i in wide[:show]]
+            out.append(f"coefficients span more than {limit:.0e} in {wide.size} row(s): " + "; ".join(names)
+                       + (" ..." if wide.size > show else "") + "; check the units and figures of those "
+                       "plants and materials: the solver may round the smallest away")
+    nz = np.abs(c[c != 0]) if c.size else c
+    if nz.size and nz.max() / nz.min() > limit:
+        out.append(f"objective coefficients span {nz.min():.3g} to {nz.max():.3g} (more than {limit:.0e}); "
+                   "the smallest costs or weights may be rounded away")
     return out
 
 

@@ -456,12 +456,12 @@ class OutageReport:
 
     #: colours of the network view by share of reuse lost (worst first) and their legend
     CRITICAL_COLOURS = ((0.5, "#b71c1c", "half or more of reuse lost"), (0.2, "#ef6c00", "20-50 % of reuse lost"),
-                        (0.05, "#fbc02d", "5-20 % of reuse lost"))
+                        (0.05, "#fbc02d", "5-20 % of reuse lost"), (-math.inf, "#b0bec5", "under 5 % of reuse lost"))
 
     def node_colors(self) -> tuple[dict[str, str], dict[str, str]]:
         """({plant: colour}, {legend text: colour}) for the network view
-        (``network_html(result, path, node_colors=..., node_colors_legend=...)``): plants
-        whose outage loses at least 5 % of the intact network's net reuse, in three bands."""
+        (``network_html(result, path, node_colors=..., node_legend=...)``): each running
+        plant by the share of the intact network's net reuse its outage loses, in four bands."""
         colors = {}
         for p, v in self.criticality_map().items():
             for lo, c, _ in self.CRITICAL_COLOURS:
@@ -481,8 +481,8 @@ class OutageReport:
                 from symbiosis.views.network import network_html
                 from symbiosis.views.report import report_html
                 colors, legend = self.node_colors()
-                net = network_html(self.nominal, tmp / "network.html", node_colors=colors, node_colors_legend=legend,
-                                   node_colors_label=f"Critical plants (out for {self.share:.0%} of the year)")
+                net = network_html(self.nominal, tmp / "network.html", node_colors=colors, node_legend=legend,
+                                   node_legend_title=f"Critical plants (out for {self.share:.0%} of the year)")
                 report_html(self.nominal, tmp / "report.html", network_page=net.read_text(encoding="utf-8"),
                             outages=self)
             self.table.to_csv(tmp / "outages.csv", index=False)

@@ -149,7 +149,11 @@ def make_result(case: Case, exchanges: list[Exchange], sol, timings: dict | None
         act = 0.0 if abs(act) < EPS else act
         built = sol.is_open.get(name, True)
         k = sol.size.get(name)
-        cap = p.sizes[k].capacity if (p.is_candidate and k is not None) else (p.capacity if not p.is_candidate else 0.0)
+        # nameplate capacity (a candidate's size, an existing plant's stated capacity), apart
+        # from the most the case lets it run (an existing plant's stated output)
+        cap = p.sizes[k].capacity if (p.is_candidate and k is not None) else (
+            (p.nameplate if p.nameplate is not None else p.capacity) if not p.is_candidate else 0.0)
+        run_max = cap if p.is_candidate else p.activity_max
         capex = p.sizes[k].capex if (p.is_candidate and k is not None) else 0.0
         capex_a = capex * case.crf(p.life) if capex else 0.0
         opex = proc.operating_cost * act + (p.fixed_cost if built else 0.0)
@@ -163,8 +167,8 @@ def make_result(case: Case, exchanges: list[Exchange], sol, timings: dict | None
                 made = w_out * (act - p.activity_min)
         rows.append({
             "plant": name, "label": p.label, "process": p.process, "sector": p.sector, "park": p.park,
-            "status": p.status, "built": bool(built), "size": (k if k is not None else pd.NA),
-            "capacity": cap, "activity": act, "activity_unit": proc.activity_unit,
+            "company": p.company, "status": p.status, "built": bool(built), "size": (k if k is not None else pd.NA),
+            "capacity": cap, "activity_max": run_max, "activity": act, "activity_unit": proc.activity_unit,
             "utilisation": act / cap if cap > 0 else 0.0,
             "capex": capex, "capex_annualised": capex_a, "operating_cost": opex, "co2": co2,
             "annual_cost": capex_a + opex + carbon * co2,
@@ -275,6 +279,7 @@ def compute_kpis(case: Case, plants, ex, market, inputs, materials, info) -> pd.
     """KPIs recomputed from the tables (not read from the model's objective)."""
     mats = case.materials
     money = case.units.get("money", "CNY")
+    per = case.units.get("period", "yr")
     byp = materials[materials["kind"] == "byproduct"]
     in_mass = byp["material"].map(lambda mn: mats[mn].is_mass).astype(bool) if len(byp) else []
     mass_byp = byp[in_mass] if len(byp) else byp
@@ -325,32 +330,32 @@ def compute_kpis(case: Case, plants, ex, market, inputs, materials, info) -> pd.
             elif plant.can_close or plant.activity_max > plant.activity_min:
                 reuse_objective -= w_out * (act[name] - plant.activity_min)
     rows = [
-        ("byproducts_generated", generated, "t/yr"),
-        ("byproducts_reused", reused, "t/yr"),
-        ("byproducts_sold", sold, "t/yr"),
-        ("byproducts_disposed", disposed, "t/yr"),
+        ("byproducts_generated", generated, f"t/{per}"),
+        ("byproducts_reused", reused, f"t/{per}"),
+        ("byproducts_sold", sold, f"t/{per}"),
+        ("byproducts_disposed", disposed, f"t/{per}"),
         ("reuse_rate", reused / generated if generated > EPS else 0.0, "fraction"),
-        ("reuse_objective", reuse_objective, f"t-eq/yr ({case.settings.reuse_basis})"),
+        ("reuse_objective", reuse_objective, f"t-eq/{per} ({case.settings.reuse_basis})"),
         ("utilisation_rate", (reused + sold) / generated if generated > EPS else 0.0, "fraction"),
-        ("virgin_inputs_avoided", avoided, "t/yr (slot units)"),
-        ("co2", co2, "t/yr"),
-        ("co2_avoided_by_substitution", co2_avoided, "t/yr"),
+        ("virgin_inputs_avoided", avoided, f"t/{per} (slot units)"),
+        ("co2", co2, f"t/{per}"),
+        ("co2_avoided_by_substitution", co2_avoided, f"t/{per}"),
         ("capex", capex, money),
         ("capex_links", link_capex, money),
-        ("capex_annualised", annual_capex, f"{money}/yr"),
-        ("operating_cost", opex, f"{money}/yr"),
-        ("transport_and_link_cost", transport, f"{money}/yr"),
-        ("purchases", purchases, f"{money}/yr"),
-        ("sales", revenue, f"{money}/yr"),
-        ("disposal_cost", disp_cost, f"{money}/yr"),
-        ("annualised_cost", cost, f"{money}/yr"),
-        ("profit", -cost, f"{money}/yr"),
+        ("capex_annualised", annual_capex, f"{money}/{per}"),
+        ("operating_cost", opex, f"{money}/{per}"),
+        ("transport_and_link_cost", transport, f"{money}/{per}"),
+        ("purchases", purchases, f"{money}/{per}"),
+        ("sales", revenue, f"{money}/{per}"),
+        ("disposal_cost", disp_cost, f"{money}/{per}"),
+        ("annualised_cost", cost, f"{money}/{per}"),
+        ("profit", -cost, f"{money}/{per}"),
         ("new_plants", int((plants["built"] & (plants["status"] == "candidate")).sum()), "count"),
         ("exchanges_open", int(ex["open"].sum() if "open" in ex else ex["chosen"].sum()), "count"),
     ]
     for r in other_byp.itertuples():
-        rows.append((f"reused_{r.material}", r.exchanged, f"{r.unit}/yr"))
-        rows.append((f"generated_{r.material}", r.generated, f"{r.unit}/yr"))
+        rows.append((f"reused_{r.material}", r.exchanged, f"{r.unit}/{per}"))
+        rows.append((f"generated_{r.material}", r.generated, f"{r.unit}/{per}"))
     for r in byp.itertuples():
         if r.reuse_rate is not None:
             rows.append((f"reuse_rate_{r.material}", r.reuse_rate, "fraction"))

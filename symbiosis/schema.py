@@ -115,6 +115,11 @@ class MaterialSpec(Sourced):
     max_sale: Q | None = Field(None, description="Most the park may sell per period.")
     min_sale: Q | None = Field(None, description="Demand the park must meet per period.")
     co2_per_unit: Q | None = Field(None, description="Embodied CO2 of a purchased unit, e.g. '0.58 t/MWh'.")
+    excess: Literal["dispose", "forbid"] | None = Field(
+        None, description="What becomes of what plants make beyond what other plants take and the market buys: "
+        "'dispose' (at disposal_cost, which must be given) or 'forbid' (every unit made must be used or sold, so "
+        "a plant runs only as far as its output has a taker). Default: dispose where a disposal_cost is given, "
+        "else forbid; `symbiosis validate` names the materials left to that default.")
     reuse_weight: float | None = Field(None, description="Weight of one unit reused in the reuse objective. "
                                        "Default 1 per tonne for by-products counted in mass; by-products in "
                                        "energy or gas units must state it (0 leaves them out).")
@@ -235,9 +240,14 @@ class SettingsSpec(_Strict):
 
 
 class UnitsSpec(_Strict):
-    money: str = "CNY"
-    period: str = "yr"
+    money: str = Field("CNY", description="The case's currency: CNY (also yuan, RMB) or any three-letter code "
+                       "(EUR, DKK, ...). Labels, reports and workbooks use it.")
+    period: str = Field("yr", description="The period flows and costs are counted per (yr, month, d, h); capex "
+                        "is annualised and then converted to it.")
     distance: str = "km"
+    exchange_rates: dict[str, str | float] = Field(
+        default_factory=dict, description="Value of one unit of another currency in the case's money, to read "
+        "figures written in it (the shipped library is in CNY), e.g. {CNY: '0.128 EUR'}.")
 
 
 class CaseSpec(_Strict):

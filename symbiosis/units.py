@@ -221,6 +221,8 @@ def _convert_currencies(q, target, rates: dict[str, float], base: str, value) ->
     """Express the foreign currencies of ``q`` in ``base`` at ``rates``; a currency without a
     rate is refused naming it."""
     want = ureg.Quantity(1, target).dimensionality
+    if q.magnitude == 0:  # nothing is nothing in any currency (defaults such as '0 CNY/yr')
+        return ureg.Quantity(0, target)
     for dim, exp in dict(q.dimensionality).items():
         code = currency_of_dimension(dim)
         if code is None or code == base or want.get(dim, 0) == exp:

@@ -169,8 +169,11 @@ def test_sampled_shapley_converges_to_exact(four_game):
 @pytest.mark.slow
 def test_sampled_shapley_on_dask(four_game):
     pytest.importorskip("dask.distributed")
+    from dask.distributed import LocalCluster
     phi, _ = shapley_exact(four_game)
-    est = shapley_sampled(four_game, 60, seed=1, chunk=15)  # a LocalCluster of worker processes
+    # a scheduler given by address, as on a cluster; its one worker in this process starts fast
+    with LocalCluster(n_workers=1, threads_per_worker=1, processes=False, dashboard_address=None) as cluster:
+        est = shapley_sampled(four_game, 60, seed=1, chunk=15, scheduler=cluster.scheduler_address)
     assert est["samples"] == 60 and est["solves"] > 0
     for i in phi:
         assert abs(est["shapley"][i] - phi[i]) <= 3 * est["ci"][i] + 1e-6
@@ -220,6 +223,9 @@ def test_company_that_cannot_run_alone_is_named(tutorial):
         symbiosis.gains(tutorial, by="plant")
     assert "cannot run alone" in exc.value.reasons[0] and "baseline" in exc.value.reasons[0]
     assert any("pvc" in r and "calcium_carbide" in r for r in exc.value.reasons)
+    # in the park's words: the company, its plant and the material only another company makes
+    named = [r for r in exc.value.reasons if r.startswith("company '")]
+    assert any("calcium_carbide" in r and "which has no market price" in r and "pvc" in r for r in named), named
     g = symbiosis.gains(tutorial, by="plant", baseline="today")
     assert g.summary["gain"] >= -1e-3
     assert g.companies["shapley"].sum() == pytest.approx(g.summary["gain"], abs=1e-3)
@@ -239,3 +245,75 @@ def test_cli_gains(tmp_path):
     assert res.exit_code == 2 and "MATERIAL=LOW:HIGH" in res.output
     res = runner.invoke(app, ["gains", str(DATA / "two_firms.yaml"), "--out", str(tmp_path), "--by", "owner"])
     assert res.exit_code == 2 and "grouping" in res.output
+
+
+# ---------------------------------------------------------------- views: colours by company, "Who gains"
+def test_network_view_takes_node_colours_and_a_legend(two, tmp_path):
+    from symbiosis.views.network import network_data, network_html
+    r = symbiosis.optimize(two, "cost")
+    colours = {"mill_a": "#123456", "kiln_b": "#abcdef"}
+    legend = {"Firm A": "#123456", "Firm B": "#abcdef"}
+    nodes, _edges, facts = network_data(r, node_colors=colours, node_legend=legend)
+    by_id = {n["id"]: n for n in nodes}
+    assert by_id["mill_a"]["color"]["background"] == "#123456"
+    assert by_id["kiln_b"]["color"]["background"] == "#abcdef"
+    page = network_html(r, tmp_path / "n.html", node_colors=colours, node_legend=legend,
+                        node_legend_title="Plants by company").read_text()
+    legend_html = page[page.index('id="node-legend"'):]
+    assert "Plants by company" in page and "<h3>Sectors</h3>" not in page
+    assert "background:#123456" in legend_html and "Firm A" in legend_html and "Firm B" in legend_html
+    # without colours: by sector, as before
+    from symbiosis.views.network import _legend
+    nodes0, _e, facts0 = network_data(r)
+    plain = _legend(facts0, market=False, show_unchosen=True, show_market=False)
+    assert "<h3>Sectors</h3>" in plain and 'id="node-legend"' not in plain
+    assert {n["id"]: n for n in nodes0}["mill_a"]["color"]["background"] != "#123456"
+
+
+def test_gains_writes_the_coloured_network_and_the_report_section(two, tmp_path):
+    from symbiosis.gains import company_colors
+    nodes, legend = company_colors(two)
+    assert set(legend) == {"Firm A", "Firm B"} and nodes["mill_a"] == legend["Firm A"] != legend["Firm B"]
+    g = symbiosis.gains(two, out=tmp_path, html=True)
+    net = (tmp_path / "network.html").read_text()
+    assert f"background:{legend['Firm A']}" in net[net.index('id="node-legend"'):]
+    rep = (tmp_path / "report.html").read_text()
+    sec = rep[rep.index('<h2 id="gains">'):]
+    sec = sec[:sec.index("<h2", 5)]
+    gains_table = sec[sec.index('id="table-gains"'):sec.index("</table>")]
+    # Firm A: 3.00 M alone, 4.00 M in the park, 3.45 M after transfers, Shapley 450 k
+    for text in ("Firm A", "3.00 M", "4.00 M", "3.45 M", "450.00 k", "Firm B", "2.40 M", "2.85 M"):
+        assert text in gains_table, text
+    prices = sec[sec.index('id="table-transfer-prices"'):]
+    assert "mill_a -&gt; kiln_b" in prices and "-11.00" in prices and "-20.00 .. -2.00" in prices
+    assert g.summary["exchanges_needing_a_price"] == ["mill_a->kiln_b:waste"]
+
+
+def test_view_colours_by_company(tmp_path):
+    from typer.testing import CliRunner
+    from symbiosis.cli import app
+    import symbiosis.commands.views_cmds  # noqa: F401
+    res = CliRunner().invoke(app, ["view", str(DATA / "two_firms.yaml"), "--out", str(tmp_path),
+                                   "--color-by", "company"])
+    assert res.exit_code == 0, res.output
+    net = (tmp_path / "network.html").read_text()
+    legend = net[net.index('id="node-legend"'):]
+    assert "Firm A" in legend and "Firm B" in legend
+    # the plants table carries the company, so a result folder colours the same way
+    assert "company" in (tmp_path / "plants.csv").read_text().splitlines()[0]
+    res = CliRunner().invoke(app, ["view", str(tmp_path), "--color-by", "owner"])
+    assert res.exit_code == 2 and "--color-by" in res.output
+
+
+def test_empty_core_names_the_coalition_that_would_leave():
+    # any two of three firms can share one treatment plant (tests/data/gains/three_sharing.yaml)
+    g = symbiosis.gains(symbiosis.load_case(DATA / "three_sharing.yaml"))
+    assert g.summary["gain"] == pytest.approx(8_000)
+    assert g.companies["shapley"].tolist() == pytest.approx([8_000 / 3] * 3)
+    pairs = g.coalitions[g.coalitions["size"] == 2]
+    assert len(pairs) == 3 and pairs["gain"].tolist() == pytest.approx([8_000] * 3)
+    core = g.summary["core"]
+    assert core["core_empty"] and not core["shapley_in_core"]
+    assert core["least_core_epsilon"] == pytest.approx(8_000 / 3, rel=1e-6)
+    assert len(core["blocking_coalition"]) == 2
+    assert core["blocking_excess"] == pytest.approx(8_000 / 3, rel=1e-6)

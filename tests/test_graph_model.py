@@ -216,7 +216,10 @@ def test_results_do_not_depend_on_the_unit_a_material_is_counted_in(tutorial_dic
 
 def test_units_of_the_case_are_checked(tutorial_dict):
     d = copy.deepcopy(tutorial_dict)
-    d["units"] = {"money": "USD"}
+    d["units"] = {"money": "USD"}  # a currency of its own: the library's CNY figures need a rate
+    with pytest.raises(symbiosis.CaseError, match="units.exchange_rates"):
+        make(d)
+    d["units"] = {"money": "dollars"}
     with pytest.raises(symbiosis.CaseError, match="units.money"):
         make(d)
     d["units"] = {"money": "CNY", "distance": "t"}

@@ -138,16 +138,13 @@ def test_shipped_optimum_equals_the_independent_formulation(name):
 
 
 # ------------------------------------------------------------------------ k best
-@pytest.mark.xfail(strict=False, reason="issue 9: alternatives has no structure='plants', ranks networks out of "
-                   "cost order and lists networks with an idle unit (output all disposed)")
 @pytest.mark.parametrize("money", [1.0, 0.1, 1e6])
 def test_pns7_k_best_agree_with_brute_force(money):
     assert_k_best_agree(pns("pns7", money), k=10)
 
 
-@pytest.mark.xfail(strict=False, reason="issue 9: alternatives has no structure='plants' (and see the PNS tests)")
 @settings(max_examples=budget(15), deadline=None, suppress_health_check=[HealthCheck.too_slow],
-          phases=[Phase.explicit, Phase.reuse, Phase.generate])  # no shrinking while it fails today
+          )
 @given(park=small_parks(max_candidates=3, max_sizes=1, with_limits=False, closable=False))
 def test_k_best_of_random_parks_agree_with_brute_force(park):
     assert_k_best_agree(case_from_dict(park, file="<random>"), k=4)

@@ -186,20 +186,22 @@ def test_the_resilient_design_meets_its_floor_and_costs_at_least_the_nominal(par
 
 
 # ------------------------------------------------------------------------ views
-def test_network_view_colours_the_plants_asked_for(chain_year, tmp_path):
+def test_network_view_colours_critical_plants(chain_year, tmp_path):
     from symbiosis.views.network import network_data, network_html
     colors, legend = chain_year.node_colors()
     assert colors == {"furnace": "#b71c1c", "blocks": "#b71c1c", "tiles": "#ef6c00"}   # 100 %, 100 %, 44 %
-    nodes, _, facts = network_data(chain_year.nominal, node_colors=colors, node_colors_label="Critical plants",
-                                   node_colors_legend=legend)
+    assert legend == {"half or more of reuse lost": "#b71c1c", "20-50 % of reuse lost": "#ef6c00"}
+    nodes, _, facts = network_data(chain_year.nominal, node_colors=colors, node_legend=legend,
+                                   node_legend_title="Critical plants")
     by = {n["id"]: n for n in nodes}
-    assert by["tiles"]["color"]["background"] == "#ef6c00" and "20-50 % of reuse lost" in by["tiles"]["tip"]
-    assert facts["node_colors"] == {"label": "Critical plants", "legend": legend}
-    plain, _, facts0 = network_data(chain_year.nominal)
-    assert "node_colors" not in facts0 and all("#b71c1c" != n["color"]["background"] for n in plain)
-    page = network_html(chain_year.nominal, tmp_path / "n.html", node_colors=colors, node_colors_label="Critical",
-                        node_colors_legend=legend).read_text()
-    assert 'id="node-colors-legend">Critical<' in page and "half or more of reuse lost" in page
+    assert by["tiles"]["color"]["background"] == "#ef6c00" and by["furnace"]["color"]["background"] == "#b71c1c"
+    page = network_html(chain_year.nominal, tmp_path / "n.html", node_colors=colors, node_legend=legend,
+                        node_legend_title="Critical plants").read_text()
+    assert ">Critical plants<" in page and "half or more of reuse lost" in page
+    (tmp_path / "o").mkdir()
+    written = {p.name for p in chain_year.write(tmp_path / "o", html=True)}
+    assert {"network.html", "report.html", "outages.csv"} <= written
+    assert "Critical plants (out for 100% of the year)" in (tmp_path / "o" / "network.html").read_text()
 
 
 def test_report_has_an_outage_section_when_given(chain_year, tmp_path):

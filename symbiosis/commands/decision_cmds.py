@@ -117,10 +117,20 @@ def alternatives(case: Path = typer.Argument(..., help="Case file (.yaml or .xls
                  scenario: Optional[str] = typer.Option(None, help="One of the case's scenarios."),
                  time_limit: Optional[float] = typer.Option(None, help="Seconds per solve."),
                  mip_gap: Optional[float] = typer.Option(None, help="Relative MIP gap."),
-                 threads: Optional[int] = typer.Option(None, help="Solver threads.")):
+                 threads: Optional[int] = typer.Option(None, help="Solver threads."),
+                 structure: str = typer.Option(
+                     "plants", help="What makes networks different: plants (built and closed plants; routing "
+                                    "is not structure) | exchanges (plants and by-product exchanges) | all."),
+                 keep_idle: bool = typer.Option(False, "--keep-idle", help="Also list networks with an idle "
+                                                "plant (one that can be dropped without loss).")):
     """The k best structurally different networks (integer cuts), ranked, with what differs from the best."""
+    from symbiosis.decision import STRUCTURE_ALIASES, STRUCTURES
+    if STRUCTURE_ALIASES.get(structure, structure) not in STRUCTURES:
+        fail(CaseError([Problem("--structure", "", f"unknown structure {structure!r}; use one of "
+                                f"{', '.join(STRUCTURES)}")]))
     c = load(case, scenario)
-    df = _alternatives(c, k, objective, _limits(c, limit), time_limit, mip_gap, threads)
+    df = _alternatives(c, k, objective, _limits(c, limit), time_limit, mip_gap, threads, structure=structure,
+                       idle=keep_idle)
     print_alternatives(c, df)
     if out is not None:
         Path(out).mkdir(parents=True, exist_ok=True)
@@ -131,11 +141,11 @@ def alternatives(case: Path = typer.Argument(..., help="Case file (.yaml or .xls
         console.print(f"wrote {out}/alternatives.csv")
 
 
-def _alternatives(c, k, objective, limits, time_limit=None, mip_gap=None, threads=None):
+def _alternatives(c, k, objective, limits, time_limit=None, mip_gap=None, threads=None, **how):
     from symbiosis.decision import alternatives as run_alternatives
     try:
         return run_alternatives(c, k, objective, limits=limits, time_limit=time_limit, mip_gap=mip_gap,
-                                threads=threads)
+                                threads=threads, **how)
     except (InfeasibleError, SolverError) as exc:
         fail(exc)
     except ValueError as exc:
@@ -156,7 +166,7 @@ def print_alternatives(c, df) -> None:
     if df.empty:
         console.print("no network is feasible")
         return
-    t = Table(title=f"{c.name}: the {len(df)} best networks by {df.attrs['objective']} "
+    t = Table(title=f"{c.name}: the {len(df)} best network{'s' if len(df) != 1 else ''} by {df.attrs['objective']} "
                     f"({df.attrs['solves']} solves, {df.attrs['seconds']:.2f} s)", title_justify="left")
     for col in ("rank", "reuse", "reuse rate", "cost", "vs best", "capex", "plants", "exchanges",
                 "differs from the best"):
@@ -171,6 +181,9 @@ def print_alternatives(c, df) -> None:
                   "" if r.rank == 1 else ("+" if delta >= 0 else "") + fmt(delta, f"{money}/yr"),
                   fmt(r.capex, money), str(len(r.plants)), str(len(r.exchanges)),
                   "(best)" if r.rank == 1 else "\n".join(diff[:8]) + (f"\n+{len(diff) - 8} more" if len(diff) > 8 else ""))
+    if df.attrs.get("skipped_idle"):
+        console.print(f"{df.attrs['skipped_idle']} network(s) with an idle plant (droppable without loss) "
+                      "were skipped; --keep-idle lists them")
     console.print(f"best network: plants {_names(df.loc[0, 'plants'], 12)}; "
                   f"{len(df.loc[0, 'exchanges'])} by-product exchanges" if df.attrs.get("structure") != "all" else
                   f"best network: plants {_names(df.loc[0, 'plants'], 12)}; {len(df.loc[0, 'exchanges'])} exchanges")

@@ -77,7 +77,9 @@ def gains(case: Path = typer.Argument(..., help="Case file (.yaml or .xlsx)."),
           scenario: Optional[str] = typer.Option(None, help="One of the case's scenarios."),
           time_limit: Optional[float] = typer.Option(None, help="Seconds per solve."),
           mip_gap: float = typer.Option(1e-7, help="Relative MIP gap of each solve."),
-          threads: Optional[int] = typer.Option(None, help="Solver threads.")):
+          threads: Optional[int] = typer.Option(None, help="Solver threads."),
+          html: bool = typer.Option(True, "--html/--no-html", help="Also write network.html (plants coloured by "
+                                    "company) and report.html (with the section 'Who gains').")):
     """Who gains: each company's standalone and in-park margin, its Shapley share of the gain of
     cooperation, and the transfer prices that leave no company worse off than alone."""
     from symbiosis.gains import gains as run_gains
@@ -92,14 +94,15 @@ def gains(case: Path = typer.Argument(..., help="Case file (.yaml or .xlsx)."),
     try:
         g = run_gains(c, by=by, baseline=baseline, fair=fair, price_bounds=bounds, rule=rule, shapley=shapley,
                       samples=samples, seed=seed, scheduler=scheduler, time_limit=time_limit, mip_gap=mip_gap,
-                      threads=threads, out=out)
+                      threads=threads, out=out, html=html)
     except (InfeasibleError, SolverError) as exc:
         fail(exc)
     except ValueError as exc:
         fail(CaseError([Problem("--by/--baseline/--rule/--shapley", "", str(exc))]))
     print_gains(c, g)
     console.print(f"wrote {out}/companies.csv, {out}/transfer_prices.csv"
-                  + (f", {out}/coalitions.csv" if g.coalitions is not None else "") + f" and {out}/gains.json")
+                  + (f", {out}/coalitions.csv" if g.coalitions is not None else "") + f", {out}/gains.json"
+                  + (f", {out}/network.html (plants coloured by {by}) and {out}/report.html" if html else ""))
 
 
 def print_gains(c, g) -> None:
@@ -128,16 +131,18 @@ def print_gains(c, g) -> None:
         console.print("no exchange between companies in the network: no transfer price needed")
     else:
         need = tp[tp["needs_price"]]
-        t = Table(title=f"transfer prices ({s['rule']} split; {money} per unit, paid by the receiver to the sender; "
+        t = Table(title=f"transfer prices ({s['rule']} split from the market price, 0 without a market; {money} "
+                        f"per unit, paid by the receiver to the sender; "
                         f"range: every company at least at its standalone margin, the other prices at their "
                         f"default); {len(tp) - len(need)} other exchange(s) between companies need no payment",
                   title_justify="left")
-        for col in ("exchange", "flow", "price", "payment", "range"):
+        for col in ("exchange", "flow", "market", "price", "payment", "range"):
             t.add_column(col, justify="left" if col == "exchange" else "right", overflow="fold",
                          min_width=18 if col == "exchange" else None)
         for r in need.itertuples():
             t.add_row(f"{r.source} -> {r.target}: {r.material}", fmt(r.flow, f"{r.unit}/yr"),
-                      f"{_price(r.price)} /{r.unit}", _money(r.payment, money),
+                      f"{_price(r.reference_price)} /{r.unit}", f"{_price(r.price)} /{r.unit}",
+                      _money(r.payment, money),
                       f"{_price(r.price_low)} .. {_price(r.price_high)}")
         console.print(t)
     core = s.get("core")

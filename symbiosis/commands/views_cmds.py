@@ -71,9 +71,15 @@ def view(source: Path = typer.Argument(..., help="A case file (solved as status 
          png: bool = typer.Option(False, "--png", help="Also write sankey.png (needs Chromium for kaleido)."),
          objective: Optional[str] = typer.Option(None, help="Objective (for a case)."),
          scenario: Optional[str] = typer.Option(None, help="One of the case's scenarios (for a case)."),
-         time_limit: Optional[float] = typer.Option(None, help="Seconds per solve (for a case).")):
+         time_limit: Optional[float] = typer.Option(None, help="Seconds per solve (for a case)."),
+         color_by: str = typer.Option("sector", "--color-by", help="Colour the network's plants by sector "
+                                      "(default), company (the plants' company; see `symbiosis gains`), park or "
+                                      "plant.")):
     """Write network.html, sankey.html, report.html and results.xlsx for a case or a result folder."""
     from symbiosis.views import write_views
+    if color_by not in ("sector", "company", "park", "plant"):
+        err_console.print(f"error: --color-by {color_by!r}: use sector, company, park or plant")
+        raise typer.Exit(2)
     if source.is_dir():
         result = _read_result_dir(source)
         sq = _read_result_dir(status_quo) if status_quo is not None else None
@@ -88,12 +94,17 @@ def view(source: Path = typer.Argument(..., help="A case file (solved as status 
         except (InfeasibleError, SolverError) as exc:
             fail(exc)
         folder = out or Path("out")
+    colours = {}
+    if color_by != "sector":
+        from symbiosis.gains import company_colors
+        nodes, legend = company_colors(result, color_by)
+        colours = {"node_colors": nodes, "node_legend": legend, "node_legend_title": f"Plants by {color_by}"}
     try:
         if source.is_dir():
-            written = write_views(result, folder, status_quo=sq, png=png)
+            written = write_views(result, folder, status_quo=sq, png=png, **colours)
         else:
             written = result.write(folder, html=False, extra=lambda tmp: write_views(result, tmp, status_quo=sq,
-                                                                                      png=png))
+                                                                                      png=png, **colours))
     except RuntimeError as exc:  # PNG export without a browser: say so, no traceback
         err_console.print(f"error: {exc}", markup=False, highlight=False, soft_wrap=True)
         raise typer.Exit(5)

@@ -9,7 +9,8 @@ from pathlib import Path
 from symbiosis.views.network import external_refs, network_html
 
 
-def write_views(result, folder, status_quo=None, *, png: bool = False) -> list[Path]:
+def write_views(result, folder, status_quo=None, *, png: bool = False, node_colors: dict | None = None,
+                node_legend: dict | None = None, node_legend_title: str | None = None, gains=None) -> list[Path]:
     """Write every view of ``result`` into ``folder``: network.html, sankey.html,
     report.html and results.xlsx (and, with ``png``, sankey.png of the whole park and
     sankey_byproducts.png of the by-products, each with values and a legend).
@@ -21,7 +22,9 @@ def write_views(result, folder, status_quo=None, *, png: bool = False) -> list[P
         write_views(result, "out/", status_quo=symbiosis.optimize(case, status_quo=True))
 
     ``status_quo`` is the Result of today's park; where given, the Sankey, the report and
-    the workbook show it beside ``result``.
+    the workbook show it beside ``result``. ``node_colors``, ``node_legend`` and
+    ``node_legend_title`` colour the network's plants (see
+    :func:`~symbiosis.views.network.network_html`); ``gains`` adds "Who gains" to the report.
 
     Raises
     ------
@@ -32,11 +35,12 @@ def write_views(result, folder, status_quo=None, *, png: bool = False) -> list[P
     from symbiosis.views.sankey import sankey_html, sankey_png
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
-    net = network_html(result, folder / "network.html")
+    net = network_html(result, folder / "network.html", node_colors=node_colors, node_legend=node_legend,
+                       node_legend_title=node_legend_title)
     written = [net,
                sankey_html(result, folder / "sankey.html", status_quo=status_quo),
                report_html(result, folder / "report.html", status_quo=status_quo,
-                           network_page=net.read_text(encoding="utf-8")),
+                           network_page=net.read_text(encoding="utf-8"), gains=gains),
                write_results_workbook(result, folder / "results.xlsx", status_quo=status_quo)]
     if png:
         written.append(sankey_png(result, folder / "sankey.png", status_quo=status_quo))
@@ -58,8 +62,10 @@ def read_result(folder):
     summary = json.loads((folder / "summary.json").read_text(encoding="utf-8"))
     tables = {n: pd.read_csv(folder / f"{n}.csv") for n in ("plants", "exchanges", "market", "inputs", "materials")}
     p = tables["plants"]
-    for col in ("label", "park", "sector", "process", "status", "activity_unit"):
-        p[col] = p[col].fillna("").astype(str)
+    if "company" not in p:  # folders written before plants carried their company
+        p["company"] = ""
+    for col in ("label", "park", "company", "sector", "process", "status", "activity_unit"):
+        p[col] = p[col].astype(object).fillna("").astype(str)  # an all-empty column reads as float
     p["label"] = [lbl or name for lbl, name in zip(p["label"], p["plant"])]
     for df, cols in ((p, ("built",)), (tables["exchanges"], ("existing", "open", "chosen", "forced", "forbidden"))):
         for c in cols:

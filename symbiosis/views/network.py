@@ -355,8 +355,8 @@ def layout(plants, labels: dict[str, str] | None = None, sizes: dict[str, float]
 # --------------------------------------------------------------------------- data
 def network_data(result, *, market: bool = False, show_unchosen: bool = True,
                  max_candidates: int | None = MAX_CANDIDATES, node_colors: dict[str, str] | None = None,
-                 node_colors_label: str | None = None,
-                 node_colors_legend: dict[str, str] | None = None) -> tuple[list[dict], list[dict], dict]:
+                 node_legend: dict[str, str] | None = None,
+                 node_legend_title: str | None = None) -> tuple[list[dict], list[dict], dict]:
     """Nodes and edges of the view as vis-network dicts, and facts for the legend.
 
     Every plant is a node (id = plant name); every exchange open or chosen is an edge
@@ -364,9 +364,9 @@ def network_data(result, *, market: bool = False, show_unchosen: bool = True,
     most ``max_candidates`` of them (the shortest; ``facts["candidates_left_out"]`` counts
     the rest); with ``market`` the market nodes and one edge per plant and material
     bought, sold or disposed of are added (id = ``"@sales<-pvc:pvc"`` ...). The tooltip
-    text of each is under ``"tip"``. ``node_colors`` ({plant: CSS colour}) fills those
-    plants with the colour given (their border keeps the sector's); ``node_colors_label``
-    heads their legend, ``node_colors_legend`` ({text: colour}) lists its entries.
+    text of each is under ``"tip"``. ``node_colors`` (plant -> CSS colour) colours those
+    plants instead of by sector; ``node_legend`` (label -> CSS colour) and
+    ``node_legend_title`` then replace the legend of sectors (see :func:`network_html`).
     """
     plants = result.plants
     ex = result.exchanges
@@ -381,7 +381,7 @@ def network_data(result, *, market: bool = False, show_unchosen: bool = True,
     nodes: list[dict] = []
     candidate_nodes: list[str] = []
     for r in plants.itertuples():
-        colour = scolours[r.sector]
+        colour = (node_colors or {}).get(r.plant) or scolours[r.sector]
         act = float(r.activity)
         new = r.status == "candidate"
         full = str(r.label or "") or readable(r.plant)
@@ -417,14 +417,6 @@ def network_data(result, *, market: bool = False, show_unchosen: bool = True,
             node["shape"] = "dot"
             if not r.built:
                 node["color"] = {"background": FAINT, "border": colour}
-        if node_colors and r.plant in node_colors:
-            c = node_colors[r.plant]
-            node["color"] = {"background": c, "border": node["color"].get("border", colour),
-                             "highlight": {"background": c, "border": "#000000"}}
-            node["borderWidth"] = max(node.get("borderWidth", 1), 3)
-            meaning = next((t for t, cc in (node_colors_legend or {}).items() if cc == c), None)
-            if node_colors_label or meaning:
-                node["tip"] += "\n" + ": ".join(x for x in (node_colors_label, meaning) if x)
         node["x"], node["y"] = pos[r.plant]
         nodes.append(node)
     # ------------------------------------------------------------------ exchanges
@@ -532,16 +524,14 @@ def network_data(result, *, market: bool = False, show_unchosen: bool = True,
                 market_edges.append(eid)
     used = sorted(set(ex.loc[ex["chosen"], "material"]))
     facts = {"sectors": scolours,
+             "node_legend": dict(node_legend) if node_colors and node_legend else None,
+             "node_legend_title": node_legend_title or "Plants by colour",
              "materials": {m: colours[m] for m in used},
              "parks": sorted({str(p) for p in plants["park"] if p}),
              "plant_nodes": list(plants["plant"]), "market_nodes": market_nodes, "market_edges": market_edges,
              "candidate_nodes": candidate_nodes, "candidate_edges": candidate_edges,
              "candidates_total": int(len(idle)), "candidates_left_out": int(left_out),
              "pad": PARK_PAD, "title": PARK_TITLE}
-    if node_colors:
-        used_colours = {c for p, c in node_colors.items() if p in set(plants["plant"])}
-        legend = node_colors_legend or {c: c for c in sorted(used_colours)}
-        facts["node_colors"] = {"label": node_colors_label or "Highlighted plants", "legend": legend}
     return nodes, edges, facts
 
 
@@ -836,15 +826,17 @@ def _legend(facts: dict, *, market: bool, show_unchosen: bool, show_market: bool
             parts.append(f'<select id="park-select">{"".join(opts)}</select>'
                          f'<div class="note">{facts["n_plants"]:,} plants in {len(facts["parks"]):,} parks: '
                          'flows summed between parks; click a park or choose it here to see its plants.</div>')
-    if facts.get("node_colors"):
-        nc = facts["node_colors"]
-        parts.append(f'<h3 id="node-colors-legend">{e(nc["label"])}</h3>')
-        for text, c in nc["legend"].items():
+    if facts.get("node_legend"):  # colours given by the caller (e.g. by company) instead of sectors
+        parts.append(f'<h3>{e(facts["node_legend_title"])}</h3><div id="node-legend">')
+        for label, c in facts["node_legend"].items():
             parts.append(f'<div class="row"><span class="sw" style="background:{e(c, quote=True)}"></span>'
-                         f'{e(text)}</div>')
-    parts.append('<h3>Sectors</h3>')
-    for s, c in facts["sectors"].items():
-        parts.append(f'<div class="row"><span class="sw" style="background:{c}"></span>{e(s.replace("_", " "))}</div>')
+                         f'{e(label)}</div>')
+        parts.append('</div>')
+    else:
+        parts.append('<h3>Sectors</h3>')
+        for s, c in facts["sectors"].items():
+            parts.append(f'<div class="row"><span class="sw" style="background:{c}"></span>'
+                         f'{e(s.replace("_", " "))}</div>')
     parts.append('<h3>Plants</h3>'
                  '<div class="row"><span class="sw" style="background:#999"></span>existing</div>'
                  '<div class="row"><span class="dia" style="background:#999;border:2px solid #111"></span>'
@@ -878,8 +870,8 @@ def network_html(result, path, *, show_unchosen: bool | None = None, market: boo
                  show_market: bool | None = None, height: str = "820px", title: str | None = None,
                  physics: bool | None = None, overview: bool | None = None,
                  max_candidates: int | None = MAX_CANDIDATES, detail_href: str | None = None,
-                 node_colors: dict[str, str] | None = None, node_colors_label: str | None = None,
-                 node_colors_legend: dict[str, str] | None = None) -> Path:
+                 node_colors: dict[str, str] | None = None, node_legend: dict[str, str] | None = None,
+                 node_legend_title: str | None = None) -> Path:
     """Write the network of ``result`` to ``path`` as one HTML file that opens offline.
 
     Parameters
@@ -901,10 +893,11 @@ def network_html(result, path, *, show_unchosen: bool | None = None, market: boo
     max_candidates : candidate exchanges not chosen drawn at most (the shortest); None: all.
     detail_href : write the overview only, without the plants, and link to this page for
         them (see :func:`network_overview_html`).
-    node_colors : {plant: CSS colour}: fill these plants with the colour (e.g. critical
-        plants from :meth:`symbiosis.outages.OutageReport.node_colors`); others keep their
-        sector's. ``node_colors_label`` heads the legend entry, ``node_colors_legend``
-        ({text: colour}) lists what each colour means (default: the colours themselves).
+    node_colors : plant -> CSS colour (``"#1f77b4"``): these plants take it instead of their
+        sector's colour (e.g. by company, :func:`symbiosis.gains.company_colors`); plants
+        not named keep theirs.
+    node_legend : label -> CSS colour, shown with ``node_colors`` in place of the legend
+        of sectors, under ``node_legend_title``.
 
     Returns
     -------
@@ -922,7 +915,7 @@ def network_html(result, path, *, show_unchosen: bool | None = None, market: boo
     market = market and not overview
     nodes, edges, facts = network_data(result, market=market, show_unchosen=show_unchosen,
                                        max_candidates=max_candidates, node_colors=node_colors,
-                                       node_colors_label=node_colors_label, node_colors_legend=node_colors_legend)
+                                       node_legend=node_legend, node_legend_title=node_legend_title)
     if market and not show_market:
         hide = set(facts["market_nodes"]) | set(facts["market_edges"])
         for item in nodes + edges:

@@ -153,14 +153,101 @@ def outage_section(outages, money: str = "CNY", top: int = 20) -> str:
             + _table(t, "table-outages", money) + "</div></details>")
 
 
+def _money_text(v, money: str) -> str:
+    if v is None or v != v:
+        return ""
+    return fmt(0.0 if abs(v) < 0.5 else v, money)
+
+
+def _price_text(v) -> str:
+    if v is None or v != v:
+        return ""
+    if math.isinf(v):
+        return "+inf" if v > 0 else "-inf"
+    return f"{v:,.2f}"
+
+
+def gains_section(gains, money: str = "CNY", period: str = "yr") -> str:
+    """The "Who gains" section: per company its standalone margin, its margin in the park
+    before and after transfers and its Shapley share of the gain; the exchanges between
+    companies that carry a transfer price, with their range; the core and what fairness
+    costs. ``gains``: a :class:`symbiosis.gains.Gains`."""
+    e = html.escape
+    s = gains.summary
+    per = f"{money}/{period}"
+    sampled = s.get("shapley_method") == "sampled"
+    c = gains.companies
+    c = c[c["player"] | (c["gain"].abs() > 0.5) | (c["gain_before_transfers"].abs() > 0.5)]
+    left = len(gains.companies) - len(c)
+    rows = pd.DataFrame({
+        "company": c["company"], "plants": c["plants"],
+        f"standalone ({per})": [_money_text(v, "") for v in c["standalone_margin"]],
+        f"in park, before transfers ({per})": [_money_text(v, "") for v in c["park_margin_before_transfers"]],
+        f"transfers ({per})": [_money_text(v, "") for v in c["transfers"]],
+        f"in park, after transfers ({per})": [_money_text(v, "") for v in c["park_margin_after_transfers"]],
+        f"Shapley share ({per})": [(_money_text(v, "") + (f" ± {fmt(h)}" if sampled and h else ""))
+                                   if v == v else "" for v, h in zip(c["shapley"], c["shapley_ci95"])],
+    })
+    head = (f'<p class="meta">Grouped by {e(str(s["by"]))}, baseline {e(str(s["baseline"]))}: '
+            f'standalone margins {e(fmt(s["standalone_total"], per))}, in the park {e(fmt(s["park_total"], per))}, '
+            f'gain of cooperation <b>{e(fmt(s["gain"], per))}</b>. Shapley values {e(str(s["shapley_method"]))}'
+            + (f' ({s["sampled"]["samples"]} permutations, ± the 95 % half-width)' if sampled and s.get("sampled")
+               else "")
+            + f'; default transfer prices: {e(str(s["rule"]))} split of the gain, starting from each material\'s '
+            'market price. Margin = revenue - costs of the company\'s plants; the receiver pays the link.</p>')
+    if left:
+        head += (f'<p class="meta">{left} companies that neither trade with another nor change their margin '
+                 'are left out of the table.</p>')
+    tp = gains.transfer_prices
+    need = tp[tp["needs_price"]] if len(tp) else tp
+    if len(need):
+        ex = pd.DataFrame({
+            "exchange": [f"{r.source} -> {r.target}" for r in need.itertuples()],
+            "material": need["material"], "sender": need["sender"], "receiver": need["receiver"],
+            "flow": [fmt(f, f"{u}/{period}") for f, u in zip(need["flow"], need["unit"])],
+            f"market price ({money}/unit)": [_price_text(v) for v in need["reference_price"]],
+            f"transfer price ({money}/unit)": [_price_text(v) for v in need["price"]],
+            f"payment ({per})": [_money_text(v, "") for v in need["payment"]],
+            "range (every company at least alone)": [f"{_price_text(lo)} .. {_price_text(hi)}" for lo, hi in
+                                                     zip(need["price_low"], need["price_high"])],
+        })
+        ex_html = (f'<h3>Exchanges that need a transfer price ({len(need)} of {len(tp)} between companies)</h3>'
+                   f'<div class="scroll">{_table(ex, "table-transfer-prices", money)}</div>')
+    else:
+        ex_html = ('<p class="empty" id="table-transfer-prices">no exchange between companies needs a transfer '
+                   'price</p>')
+    notes = []
+    core = s.get("core")
+    if core:
+        if core["core_empty"]:
+            notes.append(f'The core is empty: {", ".join(core["blocking_coalition"])} would gain '
+                         f'{fmt(core["blocking_excess"], per)} more by leaving the Shapley split.')
+        elif core["shapley_in_core"]:
+            notes.append("The Shapley split is in the core: no coalition is better off alone.")
+        else:
+            notes.append(f'The core is not empty, but {", ".join(core["blocking_coalition"])} would gain '
+                         f'{fmt(core["blocking_excess"], per)} more by leaving the Shapley split.')
+    f = s.get("fair")
+    if f:
+        cost = ("nothing (within the solver's gap)" if f["within_gap"] else fmt(f["fairness_cost"], per))
+        notes.append(f"Fair design (no company below its standalone margin): fairness costs {cost}; "
+                     f"network changes: {', '.join(f['network_changes']) or 'none'}.")
+    if s.get("coupled_markets"):
+        notes.append(f"Companies share capped markets ({', '.join(s['coupled_markets'])}): standalone margins take "
+                     "the split of those caps the standalone solve found.")
+    note_html = "".join(f'<p class="meta">{e(n)}</p>' for n in notes)
+    return (f'{head}<div class="scroll">{_table(rows, "table-gains", money)}</div>{ex_html}{note_html}')
+
+
 def report_html(result, path, status_quo=None, *, network_page: str | None = None, max_rows: int = 2000,
-                outages=None) -> Path:
+                gains=None, outages=None) -> Path:
     """Write ``report.html`` for ``result`` (and ``status_quo`` beside it, if given).
 
     ``network_page`` is the text of network.html when it is already written (saves
-    drawing it twice); otherwise it is made here. ``outages``, an outage analysis of
-    ``result``'s network (:func:`symbiosis.outages.outages`), adds an outage section
-    (:func:`outage_section`).
+    drawing it twice); otherwise it is made here. ``gains`` (a
+    :class:`symbiosis.gains.Gains`) adds the section "Who gains"; ``outages``, an outage
+    analysis of ``result``'s network (:func:`symbiosis.outages.outages`), adds an outage
+    section (:func:`outage_section`).
     """
     r = result
     money = (r.units or {}).get("money", "CNY")
@@ -192,6 +279,9 @@ def report_html(result, path, status_quo=None, *, network_page: str | None = Non
          f'<details><summary>show market flows</summary><div class="scroll">'
          f'{_table(r.market.head(max_rows), "table-market", money)}</div></details>'),
     ]
+    if gains is not None:
+        period = (r.units or {}).get("period", "yr")
+        sections.insert(1, ("gains", "Who gains", gains_section(gains, money, period)))
     if outages is not None:
         sections.append(("outages", "Outages: what breaks when a plant stops", outage_section(outages, money)))
     nav = "".join(f'<a href="#{k}">{html.escape(t)}</a>' for k, t, _ in
