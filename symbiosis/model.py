@@ -330,6 +330,9 @@ class ParkModel:
         self.highs, self.columns = h, cols
         return h, cols
 
+    #: {exchange index: flow variables of the same link in scenario blocks that share its
+    #: open binary (symbiosis.outages.resilient)}: the polish keeps such a link open
+    shared_link_flows: dict = {}
     #: hand the previous solution to HiGHS as a MIP start (see to_highs)
     warm_start: bool = False  # off by default: see to_highs; the guard in run() stays for callers who turn it on
     #: scale of the objective in the last hand-off (HiGHS sees objective x scale)
@@ -462,6 +465,9 @@ class ParkModel:
                 continue
             jf = col_of.get(id(m.f[i]))
             fv = x[jf] if jf is not None else (m.f[i].value or 0.0)
+            for g in self.shared_link_flows.get(i, ()):  # the link's flow in another scenario of the model
+                jg = col_of.get(id(g))
+                fv = max(fv, x[jg] if jg is not None else (g.value or 0.0))
             if fv <= 1e-9 * max(1.0, self.x_ub[i]):
                 rounded[pos_of[jz]] = 0.0
                 closed_idle += 1

@@ -447,16 +447,44 @@ class OutageReport:
     montecarlo: pd.DataFrame | None = None
     montecarlo_summary: pd.DataFrame | None = None
     resilient: "ResilientDesign | None" = None
+    structure: dict = field(default_factory=dict)   # {binary key: 0/1} of the network analysed
 
     def criticality_map(self) -> dict[str, float]:
-        """{plant: share of the intact network's reuse lost when it stops}: what the network
-        view colours critical plants by (0: nothing lost, 1: all reuse lost)."""
-        return dict(zip(self.criticality["plant"], self.criticality["reuse_lost_share"]))
+        """{plant: share of the intact network's (net) reuse lost when it stops}: what the
+        network view colours critical plants by (0: nothing lost, 1: all reuse lost)."""
+        return dict(zip(self.criticality["plant"], self.criticality["reuse_net_lost_share"]))
 
-    def write(self, out_dir) -> list[Path]:
+    #: colours of the network view by share of reuse lost (worst first) and their legend
+    CRITICAL_COLOURS = ((0.5, "#b71c1c", "half or more of reuse lost"), (0.2, "#ef6c00", "20-50 % of reuse lost"),
+                        (0.05, "#fbc02d", "5-20 % of reuse lost"), (-math.inf, "#b0bec5", "under 5 % of reuse lost"))
+
+    def node_colors(self) -> tuple[dict[str, str], dict[str, str]]:
+        """({plant: colour}, {legend text: colour}) for the network view
+        (``network_html(result, path, node_colors=..., node_legend=...)``): each running
+        plant by the share of the intact network's net reuse its outage loses, in four bands."""
+        colors = {}
+        for p, v in self.criticality_map().items():
+            for lo, c, _ in self.CRITICAL_COLOURS:
+                if v >= lo:
+                    colors[p] = c
+                    break
+        used = set(colors.values())
+        return colors, {t: c for _, c, t in self.CRITICAL_COLOURS if c in used}
+
+    def write(self, out_dir, *, html: bool = False) -> list[Path]:
         """Write outages.csv, outage_effects.csv, criticality.csv, graph_indicators.csv
-        (and montecarlo.csv, montecarlo_summary.csv, resilient.csv when present)."""
+        (and montecarlo.csv, montecarlo_summary.csv, resilient.csv when present); with
+        ``html``, network.html with critical plants coloured and report.html with the
+        outage section, of the nominal network. Whole or not at all."""
         def fill(tmp: Path):
+            if html:
+                from symbiosis.views.network import network_html
+                from symbiosis.views.report import report_html
+                colors, legend = self.node_colors()
+                net = network_html(self.nominal, tmp / "network.html", node_colors=colors, node_legend=legend,
+                                   node_legend_title=f"Critical plants (out for {self.share:.0%} of the year)")
+                report_html(self.nominal, tmp / "report.html", network_page=net.read_text(encoding="utf-8"),
+                            outages=self)
             self.table.to_csv(tmp / "outages.csv", index=False)
             self.effects.to_csv(tmp / "outage_effects.csv", index=False)
             self.criticality.to_csv(tmp / "criticality.csv", index=False)
@@ -535,10 +563,13 @@ def compare_runs(case: Case, base: Run, run: Run, g: nx.DiGraph, *, kind: str, e
                         "amount": v, "unit": f"{case.process_of(p).activity_unit}/yr", "replaced_by_purchase": math.nan})
     rch = reach(g, plant=element) if kind == "plant" else reach(g, exchange=element)
     affected = sorted({p for (p, _m) in lost_in} | set(lost_prod))
+    net_lost = base.reuse_model - run.reuse_model
     row.update({
         "reuse": run.reuse, "reuse_rate": run.reuse_rate,
         "reuse_lost": base.reuse - run.reuse,
         "reuse_lost_share": (base.reuse - run.reuse) / base.reuse if base.reuse > EPS else 0.0,
+        "reuse_net": run.reuse_model, "reuse_net_lost": net_lost,
+        "reuse_net_lost_share": net_lost / base.reuse_model if base.reuse_model > EPS else 0.0,
         "cost": run.cost, "cost_increase": run.cost - base.cost,
         "stranded_t": sum(v * mats[mn].tonnes for mn, v in stranded.items() if mats[mn].is_mass),
         "stranded": "; ".join(f"{mn} {_fmt_amount(v, mats[mn].unit)}" for mn, v in sorted(stranded.items())),
@@ -551,27 +582,41 @@ def compare_runs(case: Case, base: Run, run: Run, g: nx.DiGraph, *, kind: str, e
         "reached": ", ".join(f"{p} ({k})" for p, k in sorted(rch.items(), key=lambda t: (t[1], t[0]))),
         "emergency_disposal": "; ".join(f"{p} {mn} {_fmt_amount(v, mats[mn].unit)}"
                                         for (p, mn), v in sorted(run.dumped.items())),
-        "reuse_model": run.reuse_model, "solve_s": run.seconds,
+        "solve_s": run.seconds,
     })
     for e in effects:
         e.update({"kind": kind, "element": name})
     return row, effects
 
 
-TABLE_COLUMNS = ["kind", "element", "share", "status", "reuse", "reuse_rate", "reuse_lost", "reuse_lost_share", "cost",
-                 "cost_increase", "stranded_t", "stranded", "plants_losing_input", "lost_production",
-                 "plants_affected", "reach_depth", "reach_plants", "reached", "emergency_disposal", "reuse_model", "solve_s"]
+TABLE_COLUMNS = ["kind", "element", "share", "status", "reuse_net", "reuse_net_lost", "reuse_net_lost_share", "reuse",
+                 "reuse_rate", "reuse_lost", "reuse_lost_share", "cost", "cost_increase", "stranded_t", "stranded",
+                 "plants_losing_input", "lost_production", "plants_affected", "reach_depth", "reach_plants", "reached",
+                 "emergency_disposal", "solve_s"]
 EFFECT_COLUMNS = ["kind", "element", "effect", "plant", "material", "amount", "unit", "replaced_by_purchase"]
 
 
-def outages(case: Case, *, share: float = 1.0, plants: list[str] | None = None, exchanges: bool = True,
+def outages(case: Case, *, share: float = 1.0, plants: list[str] | None = None, exchanges: bool | list = True,
             objective: str | None = None, emergency_cost=None, time_limit: float | None = None,
-            nominal: Result | None = None) -> OutageReport:
+            nominal: Result | None = None, structure: dict | None = None, progress=None) -> OutageReport:
     """Outage analysis of the network the case's objective chooses.
 
     Solves the park once, fixes the chosen network and re-optimises operations on the same
     model with each running plant (``plants``: a subset) and, with ``exchanges``, each
-    exchange that carries flow out for ``share`` of the year (rules: module docstring).
+    exchange that carries flow (or those listed, as (source, target, material)) out for
+    ``share`` of the year (rules: module docstring). ``progress(done, total)`` is called
+    after each outage. ``nominal``: analyse this Result's network instead of solving;
+    ``structure`` ({binary key: 0/1}, ``ParkModel.binaries()`` keys) gives its build and
+    open decisions exactly (a Result lists only the links it uses).
+
+    Reuse is reported two ways: ``reuse_net`` (t-eq/yr) is what the operations maximise,
+    the by-product moved less the by-product that plants running above their stated output
+    (a built candidate, an existing plant with a load range) make; it never rises in an
+    outage under the default ``"reuse-then-cost"`` operations. ``reuse`` (t/yr) is the
+    gross tonnage moved between plants, the ``byproducts_reused`` KPI of a Result; it can
+    rise in an outage when a by-product goes through a converting plant (a gangue power
+    plant burns what another plant took, and its ash is reused or landfilled), which counts
+    the same material twice. Criticality is ranked by net reuse lost.
 
     Returns
     -------
@@ -596,10 +641,13 @@ def outages(case: Case, *, share: float = 1.0, plants: list[str] | None = None, 
         nominal = optimize(case, model=pm, time_limit=time_limit)
     else:
         _fix_to_result(pm, nominal)
+    struct = _structure(pm)
+    if structure is not None:
+        struct.update({k: int(round(v)) for k, v in structure.items()})
     timings["nominal"] = time.perf_counter() - t0
     obj = objective or ("cost" if case.settings.objective in ("cost", "profit") else "reuse-then-cost")
     t0 = time.perf_counter()
-    ops = Operations(case, _structure(pm), model=pm, objective=obj, emergency_cost=emergency_cost,
+    ops = Operations(case, struct, model=pm, objective=obj, emergency_cost=emergency_cost,
                      time_limit=time_limit)
     intact = ops.solve(label="intact", tables=True)
     if intact.sol is None:
@@ -612,30 +660,42 @@ def outages(case: Case, *, share: float = 1.0, plants: list[str] | None = None, 
         if unknown:
             raise ValueError(f"unknown plant(s) {unknown}; the case has {sorted(case.plants)}")
         running = [p for p in running if p in plants]
+    carried = [(x.source, x.target, x.material) for x in nominal.chosen_exchanges.itertuples()]
+    if exchanges is True:
+        keys = carried
+    elif not exchanges:
+        keys = []
+    else:
+        keys = [tuple(k) for k in exchanges]
+        unknown = [k for k in keys if k not in set(carried)]
+        if unknown:
+            raise ValueError(f"exchange(s) {unknown} carry no flow in the chosen network; it carries "
+                             f"{len(carried)}: {carried[:5]}{' ...' if len(carried) > 5 else ''}")
     rows, effects = [], []
     t0 = time.perf_counter()
-    n = 0
-    for p in running:
-        run = ops.solve({p: share}, label=p)
-        row, eff = compare_runs(case, intact, run, g, kind="plant", element=p, share=share)
-        rows.append(row)
-        effects += eff
-        n += 1
-    if exchanges:
-        for x in nominal.chosen_exchanges.itertuples():
-            key = (x.source, x.target, x.material)
-            run = ops.solve(exchanges={key: share}, label=str(key))
-            row, eff = compare_runs(case, intact, run, g, kind="exchange", element=key, share=share)
+    n, total = 0, len(running) + len(keys)
+    for kind, items in (("plant", running), ("exchange", keys)):
+        for el in items:
+            run = ops.solve({el: share}, label=el) if kind == "plant" else ops.solve(exchanges={el: share},
+                                                                                      label=str(el))
+            row, eff = compare_runs(case, intact, run, g, kind=kind, element=el, share=share)
             rows.append(row)
             effects += eff
             n += 1
+            if progress is not None:
+                progress(n, total)
     timings["outages"] = time.perf_counter() - t0
     timings["per_outage"] = timings["outages"] / max(n, 1)
     table = pd.DataFrame(rows, columns=TABLE_COLUMNS)
     eff = pd.DataFrame(effects, columns=EFFECT_COLUMNS)
-    crit = table[table["kind"] == "plant"].sort_values(["reuse_lost", "cost_increase"], ascending=[False, False])
-    crit = crit[["element", "reuse_lost", "reuse_lost_share", "cost_increase", "stranded_t", "plants_affected",
-                 "reach_depth", "reach_plants"]].rename(columns={"element": "plant"}).reset_index(drop=True)
+    # ranked by net reuse lost (gross noise below the solver's tolerance does not reorder)
+    crit = table[table["kind"] == "plant"].copy()
+    crit["_net"] = crit["reuse_net_lost"].where(crit["reuse_net_lost"].abs() > 1e-6 * max(1.0, abs(intact.reuse_model)),
+                                                0.0)
+    crit = crit.sort_values(["_net", "cost_increase", "element"], ascending=[False, False, True], kind="stable")
+    crit = crit[["element", "reuse_net_lost", "reuse_net_lost_share", "reuse_lost", "reuse_lost_share",
+                 "cost_increase", "stranded_t", "plants_affected", "reach_depth", "reach_plants"]].rename(
+        columns={"element": "plant"}).reset_index(drop=True)
     crit.insert(0, "rank", range(1, len(crit) + 1))
     ind = graph_indicators(case, nominal)
     ap = set(ind.loc[ind["indicator"] == "articulation_point", "plant"])
@@ -646,7 +706,8 @@ def outages(case: Case, *, share: float = 1.0, plants: list[str] | None = None, 
     ) if len(crit) else []
     crit["supplies_plants"] = crit["plant"].map(lambda p: int(dep.get(p, 0))) if len(crit) else []
     return OutageReport(case_name=case.name, share=share, nominal=nominal, intact=intact, table=table, effects=eff,
-                        criticality=crit, indicators=ind, timings=timings, units=dict(case.units))
+                        criticality=crit, indicators=ind, timings=timings, units=dict(case.units),
+                        structure=struct)
 
 
 def _fix_to_result(pm: ParkModel, result: Result):
@@ -731,7 +792,8 @@ def montecarlo(case: Case, draws: int = 1000, *, availability=0.9, share: float 
     year and operations follow them.
 
     Runs on a Dask LocalCluster of ``n_workers`` processes (default 2), or on the
-    scheduler at ``scheduler``; each worker builds the model once and solves its share.
+    scheduler at ``scheduler`` (``"serial"``: in this process, without Dask); each worker
+    builds the model once and solves its share.
 
     Returns
     -------
@@ -753,8 +815,15 @@ def montecarlo(case: Case, draws: int = 1000, *, availability=0.9, share: float 
     obj = objective or ("cost" if case.settings.objective in ("cost", "profit") else "reuse-then-cost")
     cluster = None
     t0 = time.perf_counter()
+    if scheduler == "serial":  # in this process, no Dask (small runs, tests)
+        rows = run_draws(case, structure, states, obj, share, emergency_cost, time_limit, 0)
+        if progress is not None:
+            progress(len(rows), len(states))
+        seconds = time.perf_counter() - t0
+        return _mc_frames(rows, seconds, draws, 1, report)
     if scheduler:
-        client = Client(scheduler)
+        from symbiosis.sweep import connect
+        client = connect(scheduler)  # fails fast, naming the address, when it is unreachable
     else:
         cluster = LocalCluster(n_workers=n_workers, threads_per_worker=1, processes=True, dashboard_address=None)
         client = Client(cluster)
@@ -772,10 +841,13 @@ def montecarlo(case: Case, draws: int = 1000, *, availability=0.9, share: float 
         client.close()
         if cluster is not None:
             cluster.close()
-    seconds = time.perf_counter() - t0
+    return _mc_frames(rows, time.perf_counter() - t0, draws, len(futures), report)
+
+
+def _mc_frames(rows, seconds, draws, workers, report):
     df = pd.DataFrame(rows).sort_values("draw").reset_index(drop=True)
     summary = summarise(df)
-    summary.attrs.update(seconds=seconds, draws=draws, workers=len(futures), intact_reuse=report.intact.reuse,
+    summary.attrs.update(seconds=seconds, draws=draws, workers=workers, intact_reuse=report.intact.reuse,
                          intact_reuse_rate=report.intact.reuse_rate, intact_cost=report.intact.cost)
     df.attrs["seconds"] = seconds
     return df, summary
@@ -795,21 +867,29 @@ def summarise(df: pd.DataFrame) -> pd.DataFrame:
 # ====================================================================== design for resilience
 @dataclass
 class ResilientDesign:
-    """A network chosen to keep reuse above a floor under each listed outage.
+    """A network chosen to keep reuse above a floor (and cost under a cap) under each
+    listed outage.
 
     Attributes
     ----------
     result : the resilient network (intact operation), a Result.
     nominal : the nominal optimum (the case's objective), a Result.
-    table : one row per listed outage: the reuse the joint model guarantees, the floor, and
-        the reuse the outage analysis finds on each network.
-    cost_of_resilience : annualised cost of the resilient network less the nominal's.
+    floor : the floor as a share of the nominal network's net reuse (None: no floor);
+        ``floor_value`` the floor in t-eq/yr.
+    cost_cap : the cost cap under each outage (money/yr; None: no cap), the nominal
+        network's intact operations cost plus ``max_cost_increase``.
+    table : one row per listed outage: the floor, the least lost production any network
+        has under it, the net reuse and cost the joint model guarantees, and the net reuse
+        and cost the outage analysis finds on the nominal and on the resilient network.
+    cost_of_resilience : annualised cost of the resilient network less the nominal's;
+        ``cost_gap`` what the relative MIP gap of both solves allows in money/yr.
     """
 
     result: Result
     nominal: Result
-    floor: float
+    floor: float | None
     floor_value: float
+    cost_cap: float | None
     table: pd.DataFrame
     cost_of_resilience: float
     opened: list
@@ -817,6 +897,10 @@ class ResilientDesign:
     built: list
     dropped: list
     seconds: float
+    structure: dict = field(default_factory=dict)   # {binary key: 0/1} of the resilient network
+    #: what the solvers' relative MIP gap allows in money/yr: a cost of resilience below it
+    #: is not told apart from nothing (another network of equal cost within the gap)
+    cost_gap: float = 0.0
 
 
 def _scenario_view(pm: ParkModel, block) -> ParkModel:
@@ -844,6 +928,11 @@ def _build_scenario(pm: ParkModel, name: str, plants: dict, exchanges: dict, eme
     blk.same_y = pyo.Constraint(list(blk.y.keys()), rule=lambda _, p, k: blk.y[p, k] == m.y[p, k])
     blk.same_w = pyo.Constraint(list(blk.w.keys()), rule=lambda _, p: blk.w[p] == m.w[p])
     blk.same_z = pyo.Constraint(list(blk.z.keys()), rule=lambda _, i: blk.z[i] == m.z[i])
+    # a link only this scenario uses is not idle: the model's polish must not close it
+    if "shared_link_flows" not in pm.__dict__:
+        pm.shared_link_flows = {}
+    for i in blk.f:
+        pm.shared_link_flows.setdefault(i, []).append(blk.f[i])
     add_operations(v, emergency_cost=emergency_cost)
     case = pm.case
 
@@ -860,48 +949,99 @@ def _build_scenario(pm: ParkModel, name: str, plants: dict, exchanges: dict, eme
     return blk
 
 
-def resilient(case: Case, floor: float = 0.9, outages: list | None = None, *, share: float = 1.0,
-              emergency_cost=None, time_limit: float | None = None, mip_gap: float | None = None,
-              report: OutageReport | None = None) -> ResilientDesign:
-    r"""Choose the network so that, under each single outage in ``outages``, reuse stays at
-    or above ``floor`` times the nominal network's reuse, at the least annualised cost,
-    with the intact network's reuse held at the nominal optimum.
+def _split(o, share):
+    return ({o: share}, {}) if isinstance(o, str) else ({}, {tuple(o): share})
+
+
+def _scenario_best(case, o, share, emergency_cost, time_limit, sense: str, lost: float | None = None) -> float | None:
+    """Over every network (within the park's limits): the least lost production under the
+    outage ``o`` (``sense="lost"``), or the most net reuse with lost production at most
+    ``lost`` (``sense="reuse"``). None when the solver finds nothing."""
+    pm = ParkModel(case)
+    pm.set_limits(dict(case.limits))
+    blk = _build_scenario(pm, "outage", *_split(o, share), emergency_cost)
+    if sense == "lost":
+        pm.m.objective = pyo.Objective(expr=blk.e_op_short, sense=pyo.minimize)
+    else:
+        blk.lost = pyo.Constraint(expr=blk.e_op_short <= lost + LOST_TOL)
+        pm.m.objective = pyo.Objective(expr=1e-3 * blk.e_op_reuse, sense=pyo.maximize)
+    pm._objective_name = "outage"
+    try:
+        pm.run(Options(time_limit=time_limit, mip_gap=0.0), explain=False)
+    except (InfeasibleError, SolverError):
+        return None
+    return float(pyo.value(blk.e_op_short if sense == "lost" else blk.e_op_reuse))
+
+
+LOST_TOL = 1e-9   # lost production (shares of capacity) a scenario may exceed the least by
+
+
+def resilient(case: Case, floor: float | None = 0.9, outages: list | None = None, *, share: float = 1.0,
+              max_cost_increase: float | None = None, emergency_cost=None, time_limit: float | None = None,
+              mip_gap: float | None = None, report: OutageReport | None = None) -> ResilientDesign:
+    r"""Choose the network so that, under each single outage in ``outages``, net reuse stays
+    at or above ``floor`` times the nominal network's (intact, under the outage rules),
+    and, with ``max_cost_increase`` (money/yr), the annualised cost of operations stays
+    within that much of the nominal network's intact cost; at the least annualised cost,
+    with the intact network's reuse held at the nominal optimum (``reuse-then-cost``
+    cases; a cost case keeps the park's limits only).
 
     One model: the park's model (intact operation, existing plants at their stated output)
-    plus, per outage, a block with its own copy of the operational variables and
+    plus, per outage :math:`k`, a block with its own copy of the operational variables and
     constraints (built by the model's builder functions) sharing the build and open
     binaries; in each block the outage rules of this module hold and
-    :math:`R^{op}_k \ge \text{floor} \cdot R^{op}_{nom}`, with :math:`R^{op}` the reuse as the
-    objective counts it and :math:`R^{op}_{nom}` that of the nominal network, intact.
+
+    .. math:: R^{op}_k \ge \text{floor} \cdot R^{op}_{nom}, \quad C^{op}_k \le C^{op}_{nom} + \Delta C,
+              \quad S_k \le S^{*}_k
+
+    with :math:`R^{op}` the net reuse the operations maximise, :math:`C^{op}` their cost
+    and :math:`S_k` the lost production (the first criterion of the outage rules) held at
+    :math:`S^*_k`, the least any network has under outage :math:`k` (one MILP per outage
+    beforehand). Because the outage analysis minimises lost production first, the last
+    condition makes the block's operations ones the analysis may choose, so the analysis
+    of the resilient network finds the floor met (its second criterion maximises reuse)
+    and, with ``objective="cost"``, the cap met.
 
     ``outages``: plant names, or (source, target, material) exchanges; default: every
     plant whose outage breaks the floor on the nominal network. Raises InfeasibleError
     naming the outages no network survives at that floor.
     """
-    from symbiosis.api import optimize
-
     t_start = time.perf_counter()
+    if floor is None and max_cost_increase is None:
+        raise ValueError("give a reuse floor, a cost cap (max_cost_increase) or both")
+    if floor is not None and not 0 <= floor <= 1:
+        raise ValueError(f"floor is a share of the nominal reuse between 0 and 1, not {floor}")
     if report is None:
         report = globals()["outages"](case, share=share, exchanges=False, emergency_cost=emergency_cost,
                                       time_limit=time_limit)
     nominal = report.nominal
-    target = floor * report.intact.reuse_model
+    target = floor * report.intact.reuse_model if floor is not None else -math.inf
+    cap = report.intact.cost + max_cost_increase if max_cost_increase is not None else math.inf
     if outages is None:
         tab = report.table[report.table["kind"] == "plant"]
-        outages = [r.element for r in tab.itertuples() if r.reuse_model < target - 1e-6 * max(1.0, target)]
+        outages = [r.element for r in tab.itertuples()
+                   if r.reuse_net < target - 1e-6 * max(1.0, target) or r.cost > cap + 1e-6 * max(1.0, abs(cap))]
     items = [o if isinstance(o, str) else tuple(o) for o in outages]
+    pm = ParkModel(case)
     for o in items:
         if isinstance(o, str) and o not in case.plants:
-            raise ValueError(f"unknown plant {o!r} in outages")
-    pm = ParkModel(case)
-    scen = {}
-    for k, o in enumerate(items):
-        plants = {o: share} if isinstance(o, str) else {}
-        exch = {o: share} if not isinstance(o, str) else {}
+            raise ValueError(f"unknown plant {o!r} in outages; the case has {sorted(case.plants)}")
         if not isinstance(o, str) and o not in pm.x_by_key:
             raise ValueError(f"no candidate exchange {o} in the case")
-        blk = _build_scenario(pm, f"outage_{k}", plants, exch, emergency_cost)
-        blk.floor = pyo.Constraint(expr=1e-3 * blk.e_op_reuse >= 1e-3 * target)
+    least = {}
+    for o in items:
+        v = _scenario_best(case, o, share, emergency_cost, time_limit, "lost")
+        if v is None:
+            raise SolverError(f"the least lost production under the outage of {_label(o)} could not be found")
+        least[o] = v
+    scen = {}
+    for k, o in enumerate(items):
+        blk = _build_scenario(pm, f"outage_{k}", *_split(o, share), emergency_cost)
+        blk.lost = pyo.Constraint(expr=blk.e_op_short <= least[o] + LOST_TOL)
+        if floor is not None:
+            blk.floor = pyo.Constraint(expr=1e-3 * blk.e_op_reuse >= 1e-3 * target)
+        if max_cost_increase is not None:
+            blk.cap = pyo.Constraint(expr=1e-6 * blk.e_op_cost <= 1e-6 * cap)
         scen[o] = blk
     # the nominal objective's reuse, held; then the least cost
     tol = case.settings.reuse_tolerance
@@ -915,64 +1055,79 @@ def resilient(case: Case, floor: float = 0.9, outages: list | None = None, *, sh
     try:
         info = pm.run(opts, explain=False)
     except InfeasibleError:
-        bad = _unsurvivable(case, items, share, target, emergency_cost, time_limit)
-        msg = [f"no network keeps reuse at {floor:.0%} of the nominal ({target:,.0f} t/yr) under the outage of "
-               f"{_label(o)}: the most any network keeps is {v:,.0f} t/yr" for o, v in bad]
-        if not bad:
-            msg = [f"no network keeps the nominal reuse ({stages[0]['value'] if stages else 0:,.0f} t/yr) intact and "
-                   f"{floor:.0%} of it under every listed outage together; lower the floor or list fewer outages"]
+        msg = []
+        if floor is not None:
+            for o in items:
+                best_o = _scenario_best(case, o, share, emergency_cost, time_limit, "reuse", least[o])
+                if best_o is not None and best_o < target - 1e-6 * max(1.0, target):
+                    msg.append(f"no network keeps net reuse at {floor:.0%} of the nominal ({target:,.0f} t-eq/yr) "
+                               f"under the outage of {_label(o)}: the most any network keeps is "
+                               f"{_round(best_o):,.0f} t-eq/yr "
+                               "(with the least lost production)")
+        if not msg:
+            msg = [f"no network keeps the nominal reuse ({stages[0]['value'] if stages else 0:,.0f} t-eq/yr) intact and "
+                   + (f"{floor:.0%} of it" if floor is not None else "")
+                   + (" and " if floor is not None and max_cost_increase is not None else "")
+                   + (f"its cost within {max_cost_increase:,.0f} /yr" if max_cost_increase is not None else "")
+                   + " under every listed outage together; lower the floor, raise the cap or list fewer outages"]
         raise InfeasibleError(msg, case.name)
     info.objective_name = "resilient"
     sol = pm.extract(info)
     result = make_result(case, pm.exchanges, sol, {})
-    guaranteed = {o: float(pyo.value(b.e_op_reuse)) for o, b in scen.items()}
-    # the outage analysis on both networks (each under the same rules)
-    check = globals()["outages"](case, share=share, exchanges=False, nominal=result, emergency_cost=emergency_cost,
-                                 time_limit=time_limit, plants=[o for o in items if isinstance(o, str)])
+    struct = _structure(pm)
+    # the outage analysis on the resilient network (the same rules as on the nominal)
+    check = globals()["outages"](case, share=share, exchanges=[], nominal=result, structure=struct,
+                                 emergency_cost=emergency_cost, time_limit=time_limit,
+                                 plants=[o for o in items if isinstance(o, str)])
+    xs = [o for o in items if not isinstance(o, str)]
+    carried = set(map(tuple, result.chosen_exchanges[["source", "target", "material"]].values))
+    if xs:
+        check_x = globals()["outages"](case, share=share, plants=[], exchanges=[x for x in xs if x in carried],
+                                       nominal=result, structure=struct, emergency_cost=emergency_cost,
+                                       time_limit=time_limit)
+        check.table = pd.concat([check.table, check_x.table], ignore_index=True)
     rows = []
-    ops_nom = {r.element: r for r in report.table.itertuples()}
-    ops_res = {r.element: r for r in check.table.itertuples()}
     for o in items:
         lab = _label(o)
-        rn, rr = ops_nom.get(lab), ops_res.get(lab)
-        rows.append({"outage": lab, "floor": target, "joint_model_reuse": guaranteed[o],
-                     "nominal_network_reuse": _model_reuse(report, lab) if rn is not None else math.nan,
-                     "resilient_network_reuse": _model_reuse(check, lab) if rr is not None else math.nan,
-                     "nominal_reuse_t": rn.reuse if rn is not None else math.nan,
-                     "resilient_reuse_t": rr.reuse if rr is not None else math.nan})
-    ex0, ex1 = set(map(tuple, nominal.chosen_exchanges[["source", "target", "material"]].values)), \
-        set(map(tuple, result.chosen_exchanges[["source", "target", "material"]].values))
+        b = scen[o]
+        rows.append({"outage": lab, "floor": target if floor is not None else math.nan,
+                     "cost_cap": cap if max_cost_increase is not None else math.nan, "least_lost": least[o],
+                     "joint_model_reuse": float(pyo.value(b.e_op_reuse)),
+                     "joint_model_cost": float(pyo.value(b.e_op_cost)),
+                     "nominal_network_reuse": _from(report, lab, "reuse_net"),
+                     "resilient_network_reuse": _from(check, lab, "reuse_net", carried_default=o, intact=check),
+                     "nominal_network_cost": _from(report, lab, "cost"),
+                     "resilient_network_cost": _from(check, lab, "cost", carried_default=o, intact=check),
+                     "nominal_reuse_t": _from(report, lab, "reuse"),
+                     "resilient_reuse_t": _from(check, lab, "reuse", carried_default=o, intact=check)})
+    links = {k: tuple(k[1:]) for k in struct if k[0] == "exchange"}
+    ex0 = {x for k, x in links.items() if report.structure.get(k, 0)}
+    ex1 = {x for k, x in links.items() if struct.get(k, 0)}
     b0, b1 = set(nominal.built_plants["plant"]), set(result.built_plants["plant"])
-    return ResilientDesign(result=result, nominal=nominal, floor=floor, floor_value=target, table=pd.DataFrame(rows),
+    rel_gap = mip_gap if mip_gap is not None else case.settings.mip_gap
+    cost_gap = rel_gap * max(abs(nominal.kpi("annualised_cost")), abs(result.kpi("annualised_cost")))
+    return ResilientDesign(result=result, nominal=nominal, floor=floor, floor_value=target, cost_gap=cost_gap,
+                           cost_cap=cap if max_cost_increase is not None else None, table=pd.DataFrame(rows),
                            cost_of_resilience=result.kpi("annualised_cost") - nominal.kpi("annualised_cost"),
                            opened=sorted(ex1 - ex0), closed=sorted(ex0 - ex1), built=sorted(b1 - b0),
-                           dropped=sorted(b0 - b1), seconds=time.perf_counter() - t_start)
+                           dropped=sorted(b0 - b1), seconds=time.perf_counter() - t_start, structure=struct)
+
+
+def _round(v: float) -> float:
+    return 0.0 if abs(v) < 0.5 else v
 
 
 def _label(o) -> str:
     return o if isinstance(o, str) else f"{o[0]} -> {o[1]}: {o[2]}"
 
 
-def _model_reuse(report: OutageReport, element: str) -> float:
-    """Reuse as the objective counts it under one outage of the report."""
-    hit = report.table.loc[report.table["element"] == element, "reuse_model"]
-    return float(hit.iloc[0]) if len(hit) else math.nan
-
-
-def _unsurvivable(case, items, share, target, emergency_cost, time_limit):
-    """Outages under which no network reaches ``target``: the most reuse any network keeps."""
-    bad = []
-    for o in items:
-        pm = ParkModel(case)
-        blk = _build_scenario(pm, "outage", {o: share} if isinstance(o, str) else {},
-                              {} if isinstance(o, str) else {o: share}, emergency_cost)
-        pm.m.objective = pyo.Objective(expr=1e-3 * blk.e_op_reuse, sense=pyo.maximize)
-        pm._objective_name = "reuse"
-        try:
-            pm.run(Options(time_limit=time_limit), explain=False)
-        except (InfeasibleError, SolverError):
-            continue
-        best = float(pyo.value(blk.e_op_reuse))
-        if best < target - 1e-6 * max(1.0, target):
-            bad.append((o, best))
-    return bad
+def _from(report: OutageReport, element: str, col: str, carried_default=None, intact=None) -> float:
+    """``col`` of one outage of the report. An element the network does not use (a plant
+    that does not run, an exchange it does not open) changes nothing: the intact figure."""
+    hit = report.table.loc[report.table["element"] == element, col]
+    if len(hit):
+        return float(hit.iloc[0])
+    if intact is not None:
+        return {"reuse_net": intact.intact.reuse_model, "cost": intact.intact.cost,
+                "reuse": intact.intact.reuse}[col]
+    return math.nan

@@ -119,6 +119,41 @@ nav a { margin-right: 14px; font-size: 13px; }
 """
 
 
+def outage_section(outages, money: str = "CNY", top: int = 20) -> str:
+    """The outage section of the report: a bar chart of the net reuse each plant's outage
+    loses and the cost increase (the ``top`` most critical), and the criticality and
+    outage tables. ``outages``: an object with ``criticality`` and ``table`` DataFrames and
+    ``share`` (:class:`symbiosis.outages.OutageReport`)."""
+    import plotly.graph_objects as go
+    crit = outages.criticality.head(top)
+    fig = go.Figure()
+    fig.add_bar(x=list(crit["plant"]), y=list(crit["reuse_net_lost"] / 1000), name="net reuse lost (kt-eq/yr)",
+                marker_color="#b71c1c", hovertemplate="%{x}: %{y:,.1f} kt-eq/yr<extra></extra>")
+    fig.add_bar(x=list(crit["plant"]), y=list(crit["cost_increase"] / 1e6), name=f"cost increase (M {money}/yr)",
+                marker_color="#1f77b4", yaxis="y2", hovertemplate="%{x}: %{y:,.2f} M " + money + "/yr<extra></extra>")
+    fig.update_layout(barmode="group", height=420, margin={"l": 60, "r": 60, "t": 30, "b": 120},
+                      yaxis={"title": "net reuse lost (kt-eq/yr)"},
+                      yaxis2={"title": f"cost increase (M {money}/yr)", "overlaying": "y", "side": "right"},
+                      legend={"orientation": "h", "y": 1.1})
+    chart = fig.to_html(full_html=False, include_plotlyjs=False, div_id="outage-chart",
+                        config={"displaylogo": False, "responsive": True})
+    cols = ["rank", "plant", "reuse_net_lost", "reuse_net_lost_share", "reuse_lost", "cost_increase", "stranded_t",
+            "plants_affected", "reach_plants", "articulation_point"]
+    ctab = outages.criticality[[c for c in cols if c in outages.criticality.columns]].rename(
+        columns={"reuse_net_lost_share": "reuse_net_lost_rate"})
+    tcols = ["kind", "element", "reuse_net_lost", "reuse_lost", "cost_increase", "stranded", "plants_losing_input",
+             "lost_production", "reached"]
+    t = outages.table[[c for c in tcols if c in outages.table.columns]]
+    share = getattr(outages, "share", 1.0)
+    return (f'<p class="meta">Each plant and exchange of the network out for {share:.0%} of the year, operations '
+            "re-optimised on the fixed network (least lost production, then most reuse, then least cost). Net "
+            "reuse: by-product moved less what plants above their stated output make (what the operations "
+            "maximise); gross: tonnes moved between plants.</p>" + chart
+            + '<h3>Criticality of plants</h3><div class="scroll">' + _table(ctab, "table-criticality", money)
+            + '</div><details><summary>every outage</summary><div class="scroll">'
+            + _table(t, "table-outages", money) + "</div></details>")
+
+
 def _money_text(v, money: str) -> str:
     if v is None or v != v:
         return ""
@@ -206,7 +241,7 @@ def gains_section(gains, money: str = "CNY", period: str = "yr") -> str:
 
 
 def report_html(result, path, status_quo=None, *, network_page: str | None = None, max_rows: int = 2000,
-                network_href: str = "network.html", gains=None) -> Path:
+                network_href: str = "network.html", gains=None, outages=None) -> Path:
     """Write ``report.html`` for ``result`` (and ``status_quo`` beside it, if given).
 
     ``network_page`` is the text of network.html when it is already written (saves
@@ -214,7 +249,9 @@ def report_html(result, path, status_quo=None, *, network_page: str | None = Non
     ``OVERVIEW_OVER`` plants the report embeds the overview of parks and the flows
     between them instead (:func:`network_overview_html`), linking to ``network_href``
     (network.html beside the report) for the plants. ``gains`` (a
-    :class:`symbiosis.gains.Gains`) adds the section "Who gains".
+    :class:`symbiosis.gains.Gains`) adds the section "Who gains"; ``outages``, an outage
+    analysis of ``result``'s network (:func:`symbiosis.outages.outages`), adds an outage
+    section (:func:`outage_section`).
     """
     r = result
     money = (r.units or {}).get("money", "CNY")
@@ -254,6 +291,8 @@ def report_html(result, path, status_quo=None, *, network_page: str | None = Non
     if gains is not None:
         period = (r.units or {}).get("period", "yr")
         sections.insert(1, ("gains", "Who gains", gains_section(gains, money, period)))
+    if outages is not None:
+        sections.append(("outages", "Outages: what breaks when a plant stops", outage_section(outages, money)))
     nav = "".join(f'<a href="#{k}">{html.escape(t)}</a>' for k, t, _ in
                   [("network", "Network", ""), ("sankey-section", "Sankey", "")] + sections)
     title = html.escape(f"{r.case_name}: symbiosis report")
