@@ -18,7 +18,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from symbiosis.errors import CaseError, InfeasibleError, Problem, SolverError
+from symbiosis.errors import CaseError, InfeasibleError, Problem, SolverError, SymbiosisError
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_enable=False,
                   help="symbiosis: optimise by-product exchanges and new plants in an industrial park.")
@@ -39,7 +39,22 @@ def fail(exc: Exception) -> None:
     if isinstance(exc, SolverError):
         err_console.print(f"solver: {exc}", markup=False, highlight=False, soft_wrap=True)
         raise typer.Exit(4)
+    from symbiosis.outdir import OutputError
+    if isinstance(exc, OutputError):
+        err_console.print(f"error: {exc}", markup=False, highlight=False, soft_wrap=True)
+        raise typer.Exit(6)
     raise exc
+
+
+def writable(out: Optional[Path]) -> None:
+    """Fail now (exit 6, one line) if ``out`` could not be written after the solve."""
+    if out is None:
+        return
+    from symbiosis.outdir import OutputError, check_writable
+    try:
+        check_writable(out)
+    except OutputError as exc:
+        fail(exc)
 
 
 def load(case_path: Path, scenario: Optional[str] = None):
@@ -156,6 +171,7 @@ def solve(case: Path = typer.Argument(..., help="Case file (.yaml or .xlsx)."),
     from symbiosis.check import check_result
     from symbiosis.model import ParkModel
     from symbiosis.views import write_views
+    writable(out)
     t0 = time.perf_counter()
     c = load(case, scenario)
     t_load = time.perf_counter() - t0
@@ -206,6 +222,8 @@ def solve(case: Path = typer.Argument(..., help="Case file (.yaml or .xlsx)."),
     except RuntimeError as exc:  # PNG export without a browser: say so; nothing was written
         err_console.print(f"error: {exc}; nothing was written to {out}/", markup=False)
         raise typer.Exit(5)
+    except SymbiosisError as exc:  # the output folder (read-only, full, locked)
+        fail(exc)
     result.timings["write"] = time.perf_counter() - t0
     console.print(f"wrote {len(written)} files to {out}/: " + ", ".join(p.name for p in written))
     if verbose:
@@ -226,6 +244,7 @@ def compare(case: Path = typer.Argument(..., help="Case file (.yaml or .xlsx).")
     """Solve the status quo and the optimised network (or the case's scenarios) and show them side by side."""
     from symbiosis.api import optimize
     from symbiosis.check import check_result
+    writable(out)
     c = load(case)
     names = list(scenario or []) or list(c.scenarios)
     for n in names:
@@ -265,7 +284,10 @@ def compare(case: Path = typer.Argument(..., help="Case file (.yaml or .xlsx).")
                 sub.mkdir()
                 r.write(sub, html=False, extra=lambda d, r=r: write_views(r, d, status_quo=first if i else None))
         from symbiosis.result import write_whole
-        written = write_whole(out, extra)
+        try:
+            written = write_whole(out, extra)
+        except SymbiosisError as exc:
+            fail(exc)
         console.print(f"wrote {len(written)} entries to {out}/")
 
 
@@ -355,7 +377,13 @@ def _load_command_modules():
 
 def main():
     _load_command_modules()
-    app()
+    try:
+        app()
+    except SymbiosisError as exc:  # e.g. an output folder that cannot be written, from any command
+        try:
+            fail(exc)
+        except typer.Exit as done:
+            sys.exit(done.exit_code)
 
 
 if __name__ == "__main__":
