@@ -287,6 +287,10 @@ def _words(err: dict) -> str:
 
 
 # --------------------------------------------------------------------------- library
+_CASE_AS_LIBRARY = ("is a case file (it has 'plants'), not a process-library file; point 'library' at a folder "
+                    "of process files (with 'materials' and 'processes' only)")
+
+
 @functools.lru_cache(maxsize=32)
 def _read_library_file(path: str, mtime: float) -> tuple[dict, dict, list[Problem]]:
     data = read_yaml(Path(path))
@@ -294,6 +298,8 @@ def _read_library_file(path: str, mtime: float) -> tuple[dict, dict, list[Proble
         data = {}
     if not isinstance(data, dict):
         return {}, {}, [Problem(path, "", "a library file must be a mapping with 'materials' and/or 'processes'")]
+    if "plants" in data:
+        return {}, {}, [Problem(path, "", _CASE_AS_LIBRARY)]
     try:
         lib = schema.LibraryFile.model_validate(data)
     except ValidationError as exc:
@@ -393,6 +399,8 @@ def read_library(folders: list[Path], roots: list[Path] | None = None, skip: Pat
                 problems.extend(exc.problems)
                 continue
             problems.extend(probs)
+            if probs and probs[0].message == _CASE_AS_LIBRARY:
+                break  # a folder of cases: one problem, the rest is not read
             for kind, items, store in (("materials", mats, materials), ("processes", procs, processes)):
                 for name, spec in items.items():
                     key = f"{kind}:{name}"

@@ -367,3 +367,14 @@ def test_loader_fuzz_raw_bytes(data):
             load_case(f)
         except CaseError as exc:
             assert exc.problems
+
+
+def test_library_folder_of_cases_stops_at_the_first(tmp_path):
+    f = _case_with_library(tmp_path, "others")
+    (f.parent / "others").mkdir()
+    for i in range(30):
+        (f.parent / "others" / f"c{i:02d}.yaml").write_text(TUTORIAL.read_text())
+    with pytest.raises(CaseError) as e:
+        load_case(f)
+    [p] = e.value.problems
+    assert p.file.endswith("c00.yaml") and "is a case file" in p.message
