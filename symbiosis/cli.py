@@ -2,7 +2,8 @@
 
 Thin on purpose: it parses options, calls the library and prints. Bad input exits with
 code 2 and one line per problem (file, entry, hint); an infeasible park exits with 3 and
-the reasons in the park's words; a solver failure exits with 4.
+the reasons in the park's words; a solver failure exits with 4; an output folder that cannot
+be written (read-only, full, locked by another run) exits with 6, checked before the solve.
 """
 from __future__ import annotations
 
