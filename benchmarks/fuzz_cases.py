@@ -386,6 +386,7 @@ def run(n: int, workers: int, timeout: float, seed: int, code: Path, keep: Path 
     nonfinite = collections.Counter()
     examples = {}
     msg = collections.Counter()
+    slow: list[tuple[str, str, str]] = []  # (outcome, mutation kind, input) of every timeout and crash
     pool = [Worker(code, timeout) for _ in range(workers)]
     queue = list(reversed(jobs))
     done = 0
@@ -410,6 +411,9 @@ def run(n: int, workers: int, timeout: float, seed: int, code: Path, keep: Path 
             msg["errors_over_5000_chars"] += out["chars"] > 5000
         elif o in ("timeout", "crash"):
             examples.setdefault(o + f" {kinds[job[0]]}", job[1])
+            slow.append((o, kinds[job[0]], job[1]))
+        if done % 500 == 0:
+            print(f"{done}/{n} inputs, {time.monotonic() - t0:.0f} s: {dict(counts)}", file=sys.stderr, flush=True)
 
     while queue or any(w.job for w in pool):
         for w in pool:
@@ -444,12 +448,26 @@ def run(n: int, workers: int, timeout: float, seed: int, code: Path, keep: Path 
         for key, f in examples.items():
             safe = "".join(ch if ch.isalnum() else "_" for ch in key)[:80]
             Path(keep / f"{safe}.yaml").write_bytes(Path(f).read_bytes())
+        (keep / "timeouts").mkdir(exist_ok=True)
+        for o, kind, f in slow[:200]:  # every timeout and crash, to profile one by one
+            Path(keep / "timeouts" / f"{o}-{kind}-{Path(f).name}").write_bytes(Path(f).read_bytes())
     import shutil
     shutil.rmtree(tmp, ignore_errors=True)
     return {"inputs": n, "seconds": round(time.monotonic() - t0, 1), "code": str(code),
             "outcomes": dict(counts), "uncaught_sites": dict(sites.most_common()),
             "nonfinite_accepted": dict(nonfinite.most_common(20)), "messages": dict(msg),
-            "by_kind": {k: dict(v) for k, v in sorted(by_kind.items())}}
+            "by_kind": {k: dict(v) for k, v in sorted(by_kind.items())},
+            "timeouts_and_crashes": [f"{o} {kind} {Path(f).name}" for o, kind, f in slow]}
+
+
+def table(before: dict, after: dict) -> str:
+    """The outcome counts of two runs side by side (as in the issue's closing note)."""
+    rows = ["case_error", "ok", "uncaught", "timeout", "nonfinite_accepted", "crash"]
+    b, a = before.get("outcomes", {}), after.get("outcomes", {})
+    out = [f"{'outcome':<20}{'before':>10}{'after':>10}", f"{'inputs':<20}{before.get('inputs', 0):>10,}"
+                                                          f"{after.get('inputs', 0):>10,}"]
+    out += [f"{r:<20}{b.get(r, 0):>10,}{a.get(r, 0):>10,}" for r in rows]
+    return "\n".join(out)
 
 
 def main(argv=None):
@@ -461,6 +479,7 @@ def main(argv=None):
     ap.add_argument("--code", type=Path, default=REPO, help="Source tree holding the symbiosis package.")
     ap.add_argument("--keep", type=Path, default=None, help="Copy one example input per failure kind here.")
     ap.add_argument("--json", type=Path, default=None, help="Write the counts here too.")
+    ap.add_argument("--before", type=Path, default=None, help="A --json file of an earlier run: print both.")
     ap.add_argument("--worker", action="store_true", help=argparse.SUPPRESS)
     a = ap.parse_args(argv)
     if a.worker:
@@ -470,6 +489,8 @@ def main(argv=None):
     print(text)
     if a.json:
         a.json.write_text(text)
+    if a.before:
+        print(table(json.loads(a.before.read_text()), res))
 
 
 if __name__ == "__main__":

@@ -2,7 +2,8 @@
 
 Thin on purpose: it parses options, calls the library and prints. Bad input exits with
 code 2 and one line per problem (file, entry, hint); an infeasible park exits with 3 and
-the reasons in the park's words; a solver failure exits with 4.
+the reasons in the park's words; a solver failure exits with 4; an output folder that cannot
+be written (read-only, full, locked by another run) exits with 6, checked before the solve.
 """
 from __future__ import annotations
 
@@ -23,7 +24,7 @@ from symbiosis.errors import CaseError, InfeasibleError, Problem, SolverError, S
 from symbiosis.fmt import money_unit, per_period
 from symbiosis.tables import MARGIN_NOTE, change_table, fitted, kpi_table, print_result
 from symbiosis.terminal import (bad_option, check_mip_gap, check_objective, check_threads, check_time_limit,
-                                console, err_console, fail, fmt, load, progress, setup_logging)
+                                console, err_console, fail, fmt, load, progress, setup_logging, writable)
 
 __all__ = ["app", "main", "console", "err_console", "fail", "fmt", "load", "progress"]
 
@@ -129,6 +130,7 @@ def solve(case: Path = typer.Argument(..., help="Case file (.yaml or .xlsx)."),
     from symbiosis.check import check_result
     from symbiosis.model import ParkModel
     from symbiosis.views import write_views
+    writable(out)
     t0 = time.perf_counter()
     c = load(case, scenario)
     t_load = time.perf_counter() - t0
@@ -197,6 +199,8 @@ def solve(case: Path = typer.Argument(..., help="Case file (.yaml or .xlsx)."),
     except RuntimeError as exc:  # PNG export without a browser: say so; nothing was written
         err_console.print(f"error: {exc}; nothing was written to {out}/", markup=False)
         raise typer.Exit(5)
+    except SymbiosisError as exc:  # the output folder (read-only, full, locked)
+        fail(exc)
     result.timings["write"] = time.perf_counter() - t0
     console.print(f"wrote {len(written)} files to {out}/: " + ", ".join(p.name for p in written))
     if verbose:
@@ -217,6 +221,7 @@ def compare(case: Path = typer.Argument(..., help="Case file (.yaml or .xlsx).")
     """Solve the status quo and the optimised network (or the case's scenarios) and show them side by side."""
     from symbiosis.api import optimize
     from symbiosis.check import check_result
+    writable(out)
     c = load(case)
     names = list(scenario or []) or list(c.scenarios)
     for n in names:
@@ -266,7 +271,10 @@ def compare(case: Path = typer.Argument(..., help="Case file (.yaml or .xlsx).")
                 sub.mkdir()
                 r.write(sub, html=False, extra=lambda d, r=r: write_views(r, d, status_quo=first if i else None))
         from symbiosis.result import write_whole
-        written = write_whole(out, extra)
+        try:
+            written = write_whole(out, extra)
+        except SymbiosisError as exc:
+            fail(exc)
         console.print(f"wrote {len(written)} entries to {out}/")
 
 

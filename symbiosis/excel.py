@@ -567,6 +567,43 @@ def _table_rows(ws, file: str, problems: list[Problem]):
     return names, out
 
 
+def _formulas_without_values(path: Path, wb, file: str) -> list[Problem]:
+    """Formula cells whose saved (cached) value is empty, each named by sheet and cell.
+
+    A case is read from the values Excel or LibreOffice saved beside each formula
+    (``data_only``); a workbook written by a script (openpyxl, pandas) holds formulas
+    without values, which would otherwise read as empty cells."""
+    try:
+        wf = load_workbook(path, read_only=True, data_only=False)
+    except Exception:  # noqa: BLE001 - the values workbook opened; nothing more to learn
+        return []
+    problems: list[Problem] = []
+    try:
+        for ws in wf.worksheets:
+            formulas = []
+            for row in ws.iter_rows():
+                for cell in row:
+                    v = getattr(cell, "value", None)
+                    if isinstance(v, str) and v.startswith("=") and getattr(cell, "data_type", "f") == "f":
+                        formulas.append((cell.row, cell.column, v))
+            if not formulas:
+                continue
+            values = {}
+            for r, row in enumerate(wb[ws.title].iter_rows(values_only=True), start=1):
+                for c, v in enumerate(row, start=1):
+                    values[(r, c)] = v
+            for r, c, f in formulas:
+                if values.get((r, c)) is None:
+                    shown = f if len(f) <= 60 else f[:57] + "..."
+                    problems.append(Problem(file, f"sheet '{ws.title}', cell {get_column_letter(c)}{r}",
+                                            f"the formula {shown} has no saved value (the workbook was written "
+                                            "by a program that does not compute formulas); open and save it "
+                                            "in Excel or LibreOffice, or write the number itself"))
+    finally:
+        wf.close()
+    return problems
+
+
 def read_case_workbook(path, *, validate: bool = True) -> dict:
     """Read a case workbook into the dict its YAML file would hold.
 
@@ -590,7 +627,7 @@ def read_case_workbook(path, *, validate: bool = True) -> dict:
     except Exception as exc:
         raise CaseError([Problem(file, "", f"cannot read the workbook ({type(exc).__name__}: {exc}); "
                                  "save it as .xlsx from Excel or LibreOffice")]) from None
-    problems: list[Problem] = []
+    problems: list[Problem] = _formulas_without_values(path, wb, file)
     where = _Where()
     headers: dict[str, dict[str, int]] = {}
     data: dict[str, Any] = {}

@@ -409,6 +409,10 @@ def _words(err: dict) -> str:
 
 
 # --------------------------------------------------------------------------- library
+_CASE_AS_LIBRARY = ("is a case file (it has 'plants'), not a process-library file; point 'library' at a folder "
+                    "of process files (with 'materials' and 'processes' only)")
+
+
 @functools.lru_cache(maxsize=32)
 def _read_library_file(path: str, mtime: float) -> tuple[dict, dict, list[Problem]]:
     data = read_yaml(Path(path))
@@ -416,6 +420,8 @@ def _read_library_file(path: str, mtime: float) -> tuple[dict, dict, list[Proble
         data = {}
     if not isinstance(data, dict):
         return {}, {}, [Problem(path, "", "a library file must be a mapping with 'materials' and/or 'processes'")]
+    if "plants" in data:
+        return {}, {}, [Problem(path, "", _CASE_AS_LIBRARY)]
     try:
         lib = schema.LibraryFile.model_validate(data)
     except ValidationError as exc:
@@ -423,13 +429,78 @@ def _read_library_file(path: str, mtime: float) -> tuple[dict, dict, list[Proble
     return lib.materials, lib.processes, []
 
 
-def library_files(folder: Path) -> list[Path]:
-    return sorted(p for p in Path(folder).rglob("*.yaml") if p.is_file())
+MAX_LIBRARY_ENTRIES = 20_000  # folders and files looked at under one library folder
+MAX_LIBRARY_DEPTH = 8
+LIBRARY_PATH_ENV = "SYMBIOSIS_LIBRARY_PATH"  # extra folders a case may name as library
 
 
-def read_library(folders: list[Path]) -> tuple[dict, dict, dict[str, str], list[Problem]]:
+def library_roots(base_dir: Path | None) -> list[Path]:
+    """Folders a case's ``library:`` entries may point into: the case's own folder tree,
+    the shipped models/, and any folder listed in ``$SYMBIOSIS_LIBRARY_PATH``
+    (separated by ``os.pathsep``), each resolved."""
+    roots = [Path(base_dir or ".")] + [shipped_models_dir()]
+    roots += [Path(x).expanduser() for x in os.environ.get(LIBRARY_PATH_ENV, "").split(os.pathsep) if x.strip()]
+    out = []
+    for r in roots:
+        try:
+            out.append(r.resolve())
+        except (OSError, RuntimeError):
+            continue
+    return out
+
+
+def _path_text(p: Path, n: int = 120) -> str:
+    t = str(p)
+    return t if len(t) <= n else t[: n // 2] + "..." + t[-n // 2:]
+
+
+def _inside(p: Path, roots: list[Path]) -> bool:
+    return any(p == r or p.is_relative_to(r) for r in roots)
+
+
+def library_files(folder: Path, roots: list[Path] | None = None, skip: Path | None = None) -> list[Path]:
+    """The ``*.yaml`` files under ``folder`` (sorted), without following links out of
+    ``roots`` and without ``skip`` (the case file itself). Raises CaseError when the folder
+    holds more than MAX_LIBRARY_ENTRIES entries or cannot be listed."""
+    folder = Path(folder)
+    found: list[Path] = []
+    seen = 0
+    top = len(folder.parts)
+    try:
+        for dirpath, dirnames, filenames in os.walk(folder, followlinks=False):
+            d = Path(dirpath)
+            seen += len(dirnames) + len(filenames)
+            if seen > MAX_LIBRARY_ENTRIES:
+                raise CaseError([Problem(str(folder), "library", f"the folder holds more than {MAX_LIBRARY_ENTRIES:,}"
+                                         " files and folders; point 'library' at the folder of process files")])
+            if len(d.parts) - top >= MAX_LIBRARY_DEPTH:
+                dirnames[:] = []
+            dirnames[:] = sorted(n for n in dirnames if not n.startswith("."))
+            for n in filenames:
+                if not n.endswith(".yaml") or n.startswith("."):
+                    continue
+                f = d / n
+                try:
+                    real = f.resolve()
+                    if not real.is_file():
+                        continue
+                except (OSError, RuntimeError):
+                    continue
+                if skip is not None and real == skip:
+                    continue
+                if roots is not None and not _inside(real, roots):
+                    continue  # a link out of the allowed folders is not followed
+                found.append(f)
+    except OSError as exc:
+        raise CaseError([Problem(str(folder), "library", f"cannot list the folder ({exc.strerror or exc})")]) from None
+    return sorted(found)
+
+
+def read_library(folders: list[Path], roots: list[Path] | None = None, skip: Path | None = None,
+                 ) -> tuple[dict, dict, dict[str, str], list[Problem]]:
     """Materials and processes (as schema objects) of the library folders, with the file
-    each came from. A material or process defined twice is an error."""
+    each came from. A material or process defined twice is an error. ``roots`` and
+    ``skip``: see :func:`library_files`."""
     materials: dict[str, schema.MaterialSpec] = {}
     processes: dict[str, schema.ProcessSpec] = {}
     origin: dict[str, str] = {}
@@ -438,13 +509,20 @@ def read_library(folders: list[Path]) -> tuple[dict, dict, dict[str, str], list[
         if not Path(folder).is_dir():
             problems.append(Problem(str(folder), "library", "process library folder not found"))
             continue
-        for f in library_files(folder):
+        try:
+            files = library_files(folder, roots, skip)
+        except CaseError as exc:
+            problems.extend(exc.problems)
+            continue
+        for f in files:
             try:
                 mats, procs, probs = _read_library_file(str(f), os.path.getmtime(f))
             except CaseError as exc:
                 problems.extend(exc.problems)
                 continue
             problems.extend(probs)
+            if probs and probs[0].message == _CASE_AS_LIBRARY:
+                break  # a folder of cases: one problem, the rest is not read
             for kind, items, store in (("materials", mats, materials), ("processes", procs, processes)):
                 for name, spec in items.items():
                     key = f"{kind}:{name}"
@@ -713,7 +791,7 @@ class _Resolver:
         if not self._check_units():
             raise CaseError(self.problems)
         folders = self._library_folders()
-        lib_mats, lib_procs, origin, probs = read_library(folders)
+        lib_mats, lib_procs, origin, probs = read_library(folders, self._roots, self._case_path())
         self.problems.extend(probs)
         for name in spec.processes:
             origin[f"processes:{name}"] = self.file
@@ -775,29 +853,56 @@ class _Resolver:
                     units={"money": self.money, "period": self.period, "distance": self.dist},
                     distances=distances, limits=limits, policy=policy)
 
+    def _case_path(self) -> Path | None:
+        try:
+            p = Path(self.file)
+            return p.resolve() if p.is_file() else None
+        except (OSError, RuntimeError, ValueError):
+            return None
+
     def _library_folders(self) -> list[Path]:
+        """The library folders, each resolved inside the case's folder tree, the shipped
+        models/ or a folder of ``$SYMBIOSIS_LIBRARY_PATH`` (else a problem naming the fix)."""
         lib = self.spec.library
+        self._roots = library_roots(self.base_dir)
         if lib is None:
             return [shipped_models_dir()]
         names = [lib] if isinstance(lib, str) else lib
         out = []
         for i, n in enumerate(names):
+            entry = "library" if isinstance(lib, str) else f"library[{i}]"
             if not n.strip():
-                entry = "library" if isinstance(lib, str) else f"library[{i}]"
                 self.problem(entry, "empty folder name; name a process-library folder relative to the case "
                              "file, 'shipped' for the shipped models/, or [] for none")
                 continue
-            p = Path(n)
-            if n in ("shipped", "default"):
-                p = shipped_models_dir()
-            elif not p.is_absolute():
-                p = self.base_dir / p
-            if not p.is_dir():
-                entry = "library" if isinstance(lib, str) else f"library[{i}]"
+            if n.strip() in ("shipped", "default"):
+                out.append(shipped_models_dir())
+                continue
+            try:
+                p = Path(n)
+                if not p.is_absolute():
+                    p = self.base_dir / p
+                real = p.resolve()
+                is_dir = real.is_dir()
+            except (OSError, RuntimeError, ValueError) as exc:
+                self.problem(entry, f"process library folder {_short(n)} cannot be read "
+                             f"({getattr(exc, 'strerror', None) or exc}); paths are relative to the case file")
+                continue
+            if not _inside(real, self._roots):
+                self.problem(entry, f"process library folder {_short(n)} resolves to {_path_text(real)}, outside "
+                             f"the case's folder {_path_text(self._roots[0])} and the shipped models/; move the "
+                             f"library under the case's folder, write 'shipped', or allow the folder by setting "
+                             f"{LIBRARY_PATH_ENV}={_path_text(real)}")
+                continue
+            if not is_dir and real.is_file():
+                self.problem(entry, f"{_short(n)} is a file; 'library' names folders of process-library files "
+                             "(relative to the case file), 'shipped' the shipped models/")
+                continue
+            if not is_dir:
                 self.problem(entry, f"process library folder {str(p)!r} not found; paths are relative to "
                              "the case file, 'shipped' names the shipped models/")
                 continue
-            out.append(p)
+            out.append(real)
         return out
 
     def _material(self, name: str, m: schema.MaterialSpec, file: str, entry: str) -> Material:

@@ -7,8 +7,6 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
-import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -16,6 +14,7 @@ import pandas as pd
 
 from symbiosis.case import Case
 from symbiosis.graph import Exchange
+from symbiosis.outdir import OutputError, write_whole  # noqa: F401 - re-exported
 
 EPS = 1e-6
 
@@ -130,26 +129,6 @@ def parquet_available() -> bool:
     """Whether pandas can write Parquet here (pyarrow installed)."""
     import importlib.util
     return importlib.util.find_spec("pyarrow") is not None
-
-
-def write_whole(out_dir: str | os.PathLike, fill) -> list[Path]:
-    """Let ``fill(folder)`` write into a temporary folder inside ``out_dir``, then move
-    every entry into ``out_dir``: a failure on the way leaves ``out_dir`` as it was."""
-    out = Path(out_dir)
-    out.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=".symbiosis-", dir=out))
-    try:
-        fill(tmp)
-        written = []
-        for f in sorted(tmp.iterdir()):
-            dest = out / f.name
-            if dest.is_dir() and f.is_dir():
-                shutil.rmtree(dest)
-            os.replace(f, dest)
-            written.append(dest)
-        return written
-    finally:
-        shutil.rmtree(tmp, ignore_errors=True)
 
 
 def _jsonable(v):

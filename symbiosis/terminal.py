@@ -56,6 +56,17 @@ def setup_logging(quiet: bool = False, verbose: int = 0) -> None:
     log.propagate = False
 
 
+def writable(out) -> None:
+    """Fail now (exit 6, one line) if ``out`` could not be written after the solve."""
+    if out is None:
+        return
+    from symbiosis.outdir import OutputError, check_writable
+    try:
+        check_writable(out)
+    except OutputError as exc:
+        fail(exc)
+
+
 def fail(exc: Exception) -> None:
     """Print an expected error and exit with its code (no traceback)."""
     if isinstance(exc, CaseError):
@@ -72,7 +83,7 @@ def fail(exc: Exception) -> None:
     if isinstance(exc, SolverError):
         err_console.print(f"solver: {exc}", markup=False, highlight=False, soft_wrap=True)
         raise typer.Exit(4)
-    if type(exc).__name__ == "SchedulerError":
+    if type(exc).__name__ in ("SchedulerError", "OutputError"):  # scheduler unreachable; --out unwritable
         err_console.print(f"error: {exc}", markup=False, highlight=False, soft_wrap=True)
         raise typer.Exit(6)
     if isinstance(exc, (SymbiosisError, ValueError)):
