@@ -114,7 +114,7 @@ def solve(case: Path = typer.Argument(..., help="Case file (.yaml or .xlsx)."),
           objective: Optional[str] = typer.Option(None, callback=check_objective, help="reuse | cost | profit | co2 | disposal | reuse-then-cost"),
           scenario: Optional[str] = typer.Option(None, help="One of the case's scenarios."),
           status_quo: bool = typer.Option(False, "--status-quo", help="Solve today's park only."),
-          time_limit: Optional[float] = typer.Option(None, callback=check_time_limit, help="Seconds per solve."),
+          time_limit: Optional[float] = typer.Option(None, callback=check_time_limit, help="Seconds for the whole command: loading, the solve and the status quo."),
           mip_gap: Optional[float] = typer.Option(None, callback=check_mip_gap, help="Relative MIP gap."),
           threads: Optional[int] = typer.Option(None, callback=check_threads, help="Solver threads."),
           check: bool = typer.Option(True, help="Run the independent balance checker on the solution."),
@@ -145,20 +145,29 @@ def solve(case: Path = typer.Argument(..., help="Case file (.yaml or .xlsx)."),
             limits = parse_limits(c, limit)
         except ValueError as exc:
             fail(CaseError([Problem("--limit", "", str(exc))]))
+    # the time limit is for the whole command: loading, building, the solve and the status quo
+    deadline = t0 + float(time_limit if time_limit is not None else c.settings.time_limit)
+
+    def left() -> float:
+        return max(deadline - time.perf_counter(), 0.1)
+
     try:
         with progress("solving") as cb:
             cb(0, None, "building the model")
             pm = ParkModel(c)
-            result = optimize(c, objective, time_limit=time_limit, mip_gap=mip_gap, threads=threads,
+            result = optimize(c, objective, time_limit=left(), mip_gap=mip_gap, threads=threads,
                               status_quo=status_quo, model=pm, limits=limits, progress=cb)
     except (InfeasibleError, SolverError, ValueError) as exc:
         fail(exc)
     reference = None
-    if baseline and not status_quo and not c.settings.status_quo:
+    if baseline and not status_quo and not c.settings.status_quo and deadline - time.perf_counter() < 0.5:
+        err_console.print("warning: the time limit left no time to solve today's park (the status quo), so the "
+                          "report shows no comparison; raise --time-limit or pass --no-baseline", highlight=False)
+    elif baseline and not status_quo and not c.settings.status_quo:
         t1 = time.perf_counter()
         try:
             with progress("status quo") as cb:
-                reference = optimize(c, objective, time_limit=time_limit, mip_gap=mip_gap, threads=threads,
+                reference = optimize(c, objective, time_limit=left(), mip_gap=mip_gap, threads=threads,
                                      status_quo=True, model=pm, progress=cb)
         except (InfeasibleError, SolverError) as exc:
             err_console.print("warning: today's park (the status quo) could not be solved, so the report "

@@ -596,7 +596,9 @@ def case_from_dict(data: Any, file: str = "<case>", base_dir: Path | None = None
     case = _Resolver(spec, file, base_dir or Path("."), scenario).resolve()
     if spec.periods is not None:
         from symbiosis.periods import resolve_periods
-        case.periods = resolve_periods(data, spec, file, base_dir, case)
+        from symbiosis.changes import apply_changes
+        case.periods = resolve_periods(data, spec, file, base_dir, case, load=case_from_dict,
+                                       apply_changes=apply_changes)
     return case
 
 

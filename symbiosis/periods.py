@@ -16,8 +16,13 @@ from symbiosis.case import Case, Period
 from symbiosis.errors import CaseError, Problem
 
 
-def resolve_periods(data: dict, spec, file: str, base_dir: Path | None, base: Case) -> list[Period]:
+def resolve_periods(data: dict, spec, file: str, base_dir: Path | None, base: Case, *, load,
+                    apply_changes) -> list[Period]:
     """The periods of a case file's ``data`` (scenario already merged), each with its case.
+
+    ``load(data, file=, base_dir=)`` reads a case from a dict and ``apply_changes(data,
+    changes, file, base_dir)`` merges a period's changes: the loader passes its own, so
+    this module does not import the loader back (no import cycle).
 
     Raises
     ------
@@ -25,8 +30,7 @@ def resolve_periods(data: dict, spec, file: str, base_dir: Path | None, base: Ca
         and for changes the phased model cannot follow (a plant changing status, a
         candidate's sizes changing capacity).
     """
-    from symbiosis.changes import apply_changes
-    from symbiosis.io import case_from_dict
+    case_from_dict = load
     problems: list[Problem] = []
     specs = list(spec.periods or [])
     if not specs:
