@@ -252,3 +252,34 @@ def test_wide_coefficient_range_is_named():
     r = symbiosis.optimize(load(data, base), "cost")
     notes = [n for n in r.solver["notes"] if "span more than" in n]
     assert notes and "F" in notes[0], r.solver["notes"]
+
+
+def test_solve_time_limit_covers_the_whole_command(monkeypatch, tmp_path):
+    """`symbiosis solve --time-limit T`: the optimised solve and the status quo share one
+    deadline; the status quo gets what is left, or is skipped with a warning when nothing is."""
+    import time
+
+    import symbiosis.api
+    from symbiosis.cli import _load_command_modules, app
+    _load_command_modules()
+    real = symbiosis.api.optimize
+    given = []
+
+    def recording(*a, **kw):
+        given.append(kw.get("time_limit"))
+        return real(*a, **kw)
+
+    monkeypatch.setattr(symbiosis.api, "optimize", recording)
+    res = CliRunner().invoke(app, ["solve", "cases/tutorial.yaml", "--time-limit", "30", "--out", str(tmp_path / "a")])
+    assert res.exit_code == 0, res.output
+    assert len(given) == 2 and given[0] <= 30 and given[1] < given[0]
+
+    def slow(*a, **kw):  # the optimised solve uses the whole limit
+        r = real(*a, **kw)
+        time.sleep(kw.get("time_limit") or 0)
+        return r
+
+    monkeypatch.setattr(symbiosis.api, "optimize", slow)
+    res = CliRunner().invoke(app, ["solve", "cases/tutorial.yaml", "--time-limit", "1", "--out", str(tmp_path / "b")])
+    assert res.exit_code == 0, res.output
+    assert "left no time to solve today's park" in " ".join(res.output.split())
