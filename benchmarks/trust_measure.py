@@ -39,7 +39,7 @@ import yaml  # noqa: E402
 
 import symbiosis  # noqa: E402
 from case_transforms import inline_library, load, load_dict, network, scale_money, shipped  # noqa: E402
-from independent_milp import enumerate_structures, irredundant, solve_cost  # noqa: E402
+from independent_milp import enumerate_structures, idle_units, irredundant, solve_cost  # noqa: E402
 
 PNS = HERE.parent / "tests" / "data" / "pns"
 SCALES = (1.0, 0.1, 0.01, 1e6)
@@ -58,14 +58,6 @@ def inversions(costs: list[float]) -> int:
             n += 1
         worst = max(worst, c)
     return n
-
-
-def idle_units(result) -> list[str]:
-    """Built candidate plants none of whose output goes to another plant or a sale."""
-    sent = {r.source for r in result.exchanges.itertuples() if r.flow > 1e-9}
-    sold = {r.plant for r in result.market.itertuples() if r.sale > 1e-9}
-    return [r.plant for r in result.plants.itertuples()
-            if r.status == "candidate" and r.built and r.plant not in sent | sold]
 
 
 def section_a_d(names, ks, out):

@@ -6,6 +6,7 @@ imports Pyomo; :mod:`symbiosis.model` reads these objects to build the optimisat
 """
 from __future__ import annotations
 
+import functools
 import math
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -246,9 +247,9 @@ class Case:
 
     @property
     def years_per_period(self) -> float:
-        """Length of the case's period (units.period) in years: 1 for yr, 1/8760 for h."""
-        from symbiosis.units import to_float
-        return to_float(f"1 {(self.units or {}).get('period', 'yr')}", "yr")
+        """Length of the case's period (units.period) in years: 1 for yr, 1/8760 for h
+        (read once per period unit: crf calls it for every plant size of a model build)."""
+        return _years_per(((self.units or {}).get("period", "yr")))
 
     def crf(self, life: float) -> float:
         """Capital recovery factor per period of the case: r / (1 - (1 + r)^-n) per year
@@ -264,6 +265,12 @@ class Case:
         n_new = sum(p.is_candidate for p in self.plants.values())
         return (f"<Case {self.name!r}: {len(self.plants)} plants ({n_new} candidates), "
                 f"{len(self.processes)} processes, {len(self.materials)} materials>")
+
+
+@functools.lru_cache(maxsize=None)
+def _years_per(period: str) -> float:
+    from symbiosis.units import to_float
+    return to_float(f"1 {period}", "yr")
 
 
 def great_circle_km(a: tuple[float, float], b: tuple[float, float]) -> float:

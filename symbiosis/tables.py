@@ -5,6 +5,7 @@ from __future__ import annotations
 from rich import box
 from rich.table import Table
 
+from symbiosis.fmt import per_period
 from symbiosis.terminal import console, fmt
 
 
@@ -46,10 +47,6 @@ MARGIN_NOTE = ("* operating margin = -annualised cost: sales - purchases - opera
                "costs - carbon - the capex charge of new plants; existing plants carry no capital charge")
 
 
-def _per(result, unit: str) -> str:
-    return f"{unit}/{(result.units or {}).get('period', 'yr')}"
-
-
 def kpi_table(results: dict, title: str) -> Table:
     t = Table(title=title, title_justify="left")
     t.add_column("KPI")
@@ -76,7 +73,7 @@ def change_table(result, reference) -> Table:
     """The change of the operating margin against the status quo, by cause (symbiosis.attribution)."""
     from symbiosis.attribution import change_by_cause
     df = change_by_cause(result, reference)
-    money = _per(result, money_of(result))
+    money = per_period(result, money_of(result))
     t = Table(title="Operating margin against the status quo, by cause", title_justify="left")
     for c in ("cause", "status quo", "optimised", "change", "share"):
         t.add_column(c, justify="left" if c == "cause" else "right")
@@ -92,9 +89,9 @@ def objective_unit(result) -> str:
     period for reuse, CO2 and disposal, none for a weighted sum."""
     name = (result.solver.get("objective_name") or result.objective or "").split("-then-")[-1]
     if name in ("cost", "profit"):
-        return _per(result, money_of(result))
+        return per_period(result, money_of(result))
     if name in ("reuse", "co2", "disposal"):
-        return _per(result, "t")
+        return per_period(result, "t")
     return ""
 
 
@@ -120,15 +117,15 @@ def print_result(result, verbose: bool = False) -> None:
         for c in ("plant", "process", "capacity", "activity", "used", f"capex {money_of(result)}"):
             t.add_column(c, justify="right" if c not in ("plant", "process") else "left")
         for r in built.itertuples():
-            t.add_row(r.plant, r.process, fmt(r.capacity, _per(result, r.activity_unit)),
-                      fmt(r.activity, _per(result, r.activity_unit)), f"{r.utilisation:.0%}", fmt(r.capex))
+            t.add_row(r.plant, r.process, fmt(r.capacity, per_period(result, r.activity_unit)),
+                      fmt(r.activity, per_period(result, r.activity_unit)), f"{r.utilisation:.0%}", fmt(r.capex))
         console.print(fitted(t, numbers_whole=True))
     ch = result.chosen_exchanges
     t = Table(title=f"Exchanges open ({len(ch)})", title_justify="left")
     for c in ("from", "to", "material", "flow", "km", "existing"):
         t.add_column(c, justify="right" if c in ("flow", "km") else "left")
     for r in ch.sort_values(["kind", "unit", "flow"], ascending=[True, False, False]).itertuples():
-        t.add_row(r.source, r.target, r.material, fmt(r.flow, _per(result, r.unit)), f"{r.distance:.1f}",
+        t.add_row(r.source, r.target, r.material, fmt(r.flow, per_period(result, r.unit)), f"{r.distance:.1f}",
                   "yes" if r.existing else "new")
     console.print(fitted(t, numbers_whole=True))
     if verbose:

@@ -56,6 +56,17 @@ def setup_logging(quiet: bool = False, verbose: int = 0) -> None:
     log.propagate = False
 
 
+def new_file(path, suffixes, what: str, force: bool) -> None:
+    """Exit 2 with one line unless ``path`` ends in one of ``suffixes`` and, without
+    ``force``, does not exist yet (commands that write one new file: template, generate)."""
+    if path.suffix.lower() not in suffixes:
+        err_console.print(f"error: {path}: {what}")
+        raise typer.Exit(2)
+    if path.exists() and not force:
+        err_console.print(f"error: {path} exists; use --force to overwrite it")
+        raise typer.Exit(2)
+
+
 def writable(out) -> None:
     """Fail now (exit 6, one line) if ``out`` could not be written after the solve."""
     if out is None:

@@ -338,3 +338,11 @@ def irredundant(patterns: dict[frozenset, float], rtol: float = 1e-9) -> dict[fr
         if ok:
             out[pat] = cost
     return out
+
+
+def idle_units(result) -> list[str]:
+    """Built candidate plants none of whose output goes to another plant or a sale."""
+    sent = {r.source for r in result.exchanges.itertuples() if r.flow > 1e-9}
+    sold = {r.plant for r in result.market.itertuples() if r.sale > 1e-9}
+    return [r.plant for r in result.plants.itertuples()
+            if r.status == "candidate" and r.built and r.plant not in sent | sold]

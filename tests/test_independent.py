@@ -17,7 +17,7 @@ from hypothesis import HealthCheck, Phase, given, settings
 
 import symbiosis
 from case_transforms import inline_library, load, load_dict, scale_money
-from independent_milp import enumerate_structures, irredundant, solve_cost
+from independent_milp import enumerate_structures, idle_units, irredundant, solve_cost
 from park_strategies import budget, small_parks
 from symbiosis.errors import InfeasibleError
 from symbiosis.io import case_from_dict
@@ -42,14 +42,6 @@ def by_plants(patterns: dict[frozenset, float]) -> dict[frozenset, float]:
         key = frozenset(p for p, _ in pat)
         out[key] = min(cost, out.get(key, float("inf")))
     return out
-
-
-def idle_units(result) -> list[str]:
-    """Built candidate plants none of whose output goes to another plant or a sale."""
-    sent = {r.source for r in result.exchanges.itertuples() if r.flow > 1e-9}
-    sold = {r.plant for r in result.market.itertuples() if r.sale > 1e-9}
-    return [r.plant for r in result.plants.itertuples()
-            if r.status == "candidate" and r.built and r.plant not in sent | sold]
 
 
 def assert_k_best_agree(case, k: int):

@@ -6,7 +6,7 @@ from pathlib import Path
 import typer
 
 from symbiosis.cli import app
-from symbiosis.terminal import console, err_console
+from symbiosis.terminal import console, new_file
 
 YAML_SUFFIXES = (".yaml", ".yml")
 
@@ -22,12 +22,7 @@ def generate(plants: int = typer.Option(300, "--plants", "-n", min=1, help="Numb
     """Write a synthetic region: plants of eight sectors from the shipped process library in
     park clusters over 200 x 200 km, 30 % candidates, exchanges within 50 km."""
     from symbiosis.generate import region, write_region
-    if out.suffix.lower() not in YAML_SUFFIXES:
-        err_console.print(f"error: {out}: the region is written as YAML; name a .yaml file")
-        raise typer.Exit(2)
-    if out.exists() and not force:
-        err_console.print(f"error: {out} exists; use --force to overwrite it")
-        raise typer.Exit(2)
+    new_file(out, YAML_SUFFIXES, "the region is written as YAML; name a .yaml file", force)
     data = region(plants, seed, listed=listed)
     write_region(data, out)
     n_cand = sum(1 for p in data["plants"].values() if p.get("status") == "candidate")

@@ -8,7 +8,7 @@ import typer
 
 from symbiosis.cli import app
 from symbiosis.errors import CaseError, InfeasibleError, SolverError
-from symbiosis.terminal import check_objective, check_time_limit, console, err_console, fail, load, progress
+from symbiosis.terminal import check_objective, check_time_limit, console, err_console, fail, load, new_file, progress
 
 YAML_SUFFIXES = (".yaml", ".yml")
 XLSX_SUFFIXES = (".xlsx", ".xlsm")
@@ -19,12 +19,7 @@ def template(path: Path = typer.Argument(Path("case.xlsx"), help="Workbook to wr
              force: bool = typer.Option(False, "--force", "-f", help="Overwrite an existing file.")):
     """Write an empty case workbook: a sheet per section and an instructions sheet."""
     from symbiosis.excel import write_case_template
-    if path.suffix.lower() not in XLSX_SUFFIXES:
-        err_console.print(f"error: {path}: a case workbook must end in .xlsx")
-        raise typer.Exit(2)
-    if path.exists() and not force:
-        err_console.print(f"error: {path} exists; use --force to overwrite it")
-        raise typer.Exit(2)
+    new_file(path, XLSX_SUFFIXES, "a case workbook must end in .xlsx", force)
     write_case_template(path)
     console.print(f"wrote {path}: fill the sheets, then `symbiosis validate {path}`")
 
