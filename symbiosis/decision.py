@@ -1,9 +1,12 @@
 """Decision support: Pareto fronts, the k best networks and "why not this exchange?".
 
 Each function builds one :class:`~symbiosis.model.ParkModel` (or takes one) and re-solves
-it many times through the same persistent HiGHS instance: a Pareto point changes the
-right-hand side of one bound, an alternative adds one integer cut, a "why not?" row fixes
-one binary and frees it again. Nothing is rebuilt between solves.
+it many times through the model's one HiGHS object (:class:`~symbiosis.solver.HighsSolver`):
+a Pareto point replaces the row of one bound, an alternative adds one integer cut row, a
+"why not?" row fixes one decision by its column bounds and frees it again. The model is
+compiled once; every re-solve updates HiGHS in place. Decisions are named by key
+(``('plant', p, k)``, ``('exchange', src, dst, material)``, ``('open', p)``); this module
+never touches a solver variable.
 
 What "a network" is
 -------------------
@@ -42,6 +45,7 @@ import pandas as pd
 from symbiosis.case import Case
 from symbiosis.errors import InfeasibleError, SolverError
 from symbiosis.graph import plant_distance
+from symbiosis.limits import LIMITS, lookup
 from symbiosis.model import Options, ParkModel, SolveInfo
 from symbiosis.result import Result, make_result
 
@@ -134,8 +138,9 @@ class Session:
             raise ValueError(f"unknown structure {structure!r}; use one of {', '.join(STRUCTURES)}")
         self.structure = structure
         mats = case.materials
-        self.bins = {k: v for k, v in self.pm.structural_binaries().items()
-                     if structure == "all" or k[0] != "exchange" or (structure == "exchanges" and mats[k[3]].is_byproduct)}
+        #: the structural decisions of this session, by key (see ParkModel.fix)
+        self.bins = [k for k in self.pm.decision_keys()
+                     if structure == "all" or k[0] != "exchange" or (structure == "exchanges" and mats[k[3]].is_byproduct)]
         self.groups = self._groups()
         self.solves = 0
         self.build_time = time.perf_counter() - t0
@@ -144,21 +149,21 @@ class Session:
     def _groups(self) -> dict[str, dict]:
         """Decisions a person names: a plant (any of its sizes) or an exchange."""
         out: dict[str, dict] = {}
-        for key, var in self.bins.items():
+        for key in self.bins:
             if key[0] == "plant":
                 name = key[1]
-                g = out.setdefault(name, {"kind": "plant", "vars": [], "label": name, "key": key})
-                g["vars"].append(var)
+                g = out.setdefault(name, {"kind": "plant", "keys": [], "label": name, "key": key})
+                g["keys"].append(key)
             elif key[0] == "open":
-                out[key[1]] = {"kind": "existing plant", "vars": [var], "label": key[1], "key": key}
+                out[key[1]] = {"kind": "existing plant", "keys": [key], "label": key[1], "key": key}
             else:
                 label = exchange_label(key[1:])
-                out[label] = {"kind": "exchange", "vars": [var], "label": label, "key": key,
+                out[label] = {"kind": "exchange", "keys": [key], "label": label, "key": key,
                               "index": self.pm.x_by_key[key[1:]]}
         return out
 
     def pattern(self) -> frozenset:
-        return frozenset(k for k, v in self.bins.items() if (v.value or 0.0) > 0.5)
+        return frozenset(k for k in self.bins if self.pm.value(k) > 0.5)
 
     def network(self, pattern: frozenset) -> tuple[tuple[str, ...], tuple[str, ...]]:
         """(plants, exchanges) of a pattern, as readable names."""
@@ -173,8 +178,7 @@ class Session:
 
     # ------------------------------------------------------------------ solving
     def value(self, name: str) -> float:
-        import pyomo.environ as pyo
-        return float(pyo.value(self.pm.kpi[name]))
+        return self.pm.kpi_value(name)
 
     def run(self, name: str, weights: dict | None = None) -> SolveInfo:
         self.pm.set_objective(name, weights)
@@ -202,22 +206,10 @@ class Session:
             raise
 
     def lexicographic(self, first: str, second: str) -> SolveInfo:
-        """The best ``first``, then the best ``second`` keeping it: the same two stages as
-        :meth:`ParkModel.solve` (settings.reuse_tolerance applies to a reuse first stage)."""
-        one = self.run(first)
-        best = one.objective
-        share = self.case.settings.reuse_tolerance if first == "reuse" else 0.0
-        tol = _tol(best) + share * abs(best)
-        self.pm.set_bound(first, best - tol if SENSE[first] == "max" else best + tol)
-        try:
-            two = self.run(second)
-        finally:
-            self.pm.set_bound(first, None)
-        two.objective_name = f"{first}-then-{second}"
-        two.stages = [{"objective": first, "value": one.objective, "time": one.solve_time},
-                      {"objective": second, "value": two.objective, "time": two.solve_time}]
-        two.solve_time += one.solve_time
-        return two
+        """The best ``first``, then the best ``second`` keeping it
+        (:meth:`ParkModel.lexicographic`, the routine ``reuse-then-cost`` uses too)."""
+        self.solves += 2
+        return self.pm.lexicographic(first, second, self.opts, explain=False)
 
     def point(self, info: SolveInfo) -> Point:
         values = {k: self.value(k) for k in SENSE}
@@ -255,9 +247,9 @@ def parse_exchange(text: str) -> tuple[str, str, str]:
     return src.strip(), dst.strip(), mat.strip()
 
 
-#: unit of each limit key, for ``--limit key=value`` (a plain number is in these units)
-LIMIT_UNITS = {"capex": "{money}", "new_plants": "", "co2": "t/{period}", "disposal": "t/{period}",
-               "cost": "{money}/{period}", "min_reuse": "t/{period}", "min_reuse_rate": ""}
+#: unit of each limit key, for ``--limit key=value`` (a plain number is in these units),
+#: from the one table of limits (symbiosis.limits)
+LIMIT_UNITS = {k: lim.unit for k, lim in LIMITS.items() if not lim.per_material}
 
 
 def parse_limits(case: Case, texts: list[str] | None) -> dict[str, float]:
@@ -286,16 +278,17 @@ def parse_limits(case: Case, texts: list[str] | None) -> dict[str, float]:
         if "=" not in text:
             raise ValueError(f"--limit {text!r}: write KEY=VALUE, e.g. capex=5e8 or co2='1.8 Mt/yr'")
         key, value = (t.strip() for t in text.split("=", 1))
+        try:
+            lim, material = lookup(key)
+        except ValueError as exc:
+            raise ValueError(f"--limit {text!r}: {exc}") from None
         base = key.split(":", 1)[0]
-        if base not in LIMIT_UNITS or (":" in key and base != "min_reuse_rate"):
-            raise ValueError(f"--limit {text!r}: unknown limit {key!r}; use one of "
-                             f"{', '.join(LIMIT_UNITS)} or min_reuse_rate:<material>")
-        if ":" in key and key.split(":", 1)[1] not in case.materials:
-            raise ValueError(f"--limit {text!r}: no material {key.split(':', 1)[1]!r} in the case")
+        if material is not None and material not in case.materials:
+            raise ValueError(f"--limit {text!r}: no material {material!r} in the case")
         if value.lower() == "none":
             out[key] = None
             continue
-        unit = LIMIT_UNITS[base].format(**fmt)
+        unit = lim.unit.format(**fmt)
         try:
             number = float(value)
         except ValueError:
@@ -325,7 +318,7 @@ def pareto(case: Case, x: str = "cost", y: str = "reuse", points: int = 11, *, m
 
     The two ends are the lexicographic optima (best ``x``, then best ``y``; best ``y``,
     then best ``x``). Between them, ``points - 2`` evenly spaced bounds on ``x`` are each
-    set in turn (one mutable right-hand side of the persistent model) and ``y`` is
+    set in turn (one bound row replaced on the same HiGHS object) and ``y`` is
     optimised, then ``x`` is improved without giving up ``y``, so each point is
     non-dominated (up to the MIP gap). Duplicate and dominated points are removed.
     Unlike weighted sums, this finds points on non-convex parts of the front.
@@ -562,8 +555,8 @@ def alternatives(case: Case, k: int = 5, objective: str | None = None, *, weight
                 finally:
                     s.pm._tight = False
             p.verified = not problems
-            ones = [v for key, v in s.bins.items() if key in p.pattern]
-            zeros = [v for key, v in s.bins.items() if key not in p.pattern]
+            ones = [key for key in s.bins if key in p.pattern]
+            zeros = [key for key in s.bins if key not in p.pattern]
             if not ones and not zeros:
                 found.append(p)
                 complete = True
@@ -625,22 +618,20 @@ def _has_idle_unit(s: Session, p: Point, objective: str, weights: dict | None) -
     if not order:
         return False
     pm = s.pm
-    plant_bins = {key: v for key, v in pm.structural_binaries().items() if key[0] in ("plant", "open")}
-    on = {key for key, v in plant_bins.items() if (v.value or 0.0) > 0.5}
-    cuts = pm.m.find_component("cuts")
-    if cuts is not None:
-        cuts.deactivate()
+    plant_keys = [key for key in pm.decision_keys() if key[0] in ("plant", "open")]
+    on = {key for key in plant_keys if pm.value(key) > 0.5}
+    pm.set_cuts_active(False)
     try:
         for q in order:
-            for key, v in plant_bins.items():
-                v.fix(0.0 if key[1] == q else (1.0 if key in on else 0.0))
+            for key in plant_keys:
+                pm.fix(key, 0.0 if key[1] == q else (1.0 if key in on else 0.0))
             try:
                 info = s.solve(objective, weights)
             except (InfeasibleError, SolverError):
                 continue
             finally:
-                for v in plant_bins.values():
-                    v.unfix()
+                for key in plant_keys:
+                    pm.unfix(key)
             if "-then-" in objective:
                 first = objective.split("-then-")[0]
                 a, b = info.stages[0]["value"], p.info.stages[0]["value"]
@@ -654,11 +645,9 @@ def _has_idle_unit(s: Session, p: Point, objective: str, weights: dict | None) -
                 return True
         return False
     finally:
-        if cuts is not None:
-            cuts.activate()
+        pm.set_cuts_active(True)
         # leave the values of p in the model (the caller reads the pattern from them)
-        for key, v in plant_bins.items():
-            v.set_value(1.0 if key in on else 0.0, skip_validation=True)
+        pm.set_values({key: 1.0 if key in on else 0.0 for key in plant_keys})
 
 
 # ============================================================================ why not?
@@ -683,7 +672,7 @@ def explain(case: Case, exchange: str | tuple | None = None, plant: str | None =
 
     For a rejected exchange, ``break_even`` is the subsidy per unit of material (money
     per t) at which it enters the optimum, found by bisection on its cost (the subsidy
-    enters the objective as a mutable coefficient); a negative number would be a tax.
+    changes one column's cost on the same HiGHS object); a negative number would be a tax.
     For a rejected candidate plant it is the capex subsidy (money) at which it is built:
     regret / CRF, exact. It is computed for the ``break_even`` rejected exchanges of
     smallest regret (``True``: all; ``False``: none), for objectives that count cost.
@@ -763,7 +752,7 @@ def explain(case: Case, exchange: str | tuple | None = None, plant: str | None =
 
 def _test(s: Session, name: str, objective: str, primary: str, sense: str, base: Point, base_value: float) -> dict:
     g = s.groups[name]
-    chosen = any(k in base.pattern for k in _keys(s, g))
+    chosen = any(k in base.pattern for k in g["keys"])
     row = {"candidate": name, "kind": g["kind"], "chosen": chosen, "test": "forbidden" if chosen else "forced in",
            "objective": math.nan, "regret": math.inf, "reuse_change": math.nan, "cost_change": math.nan,
            "flow": math.nan, "cost_per_unit": math.nan, "reason": "", "break_even": math.nan,
@@ -771,14 +760,14 @@ def _test(s: Session, name: str, objective: str, primary: str, sense: str, base:
     fixed = []
     try:
         if chosen:
-            for v in g["vars"]:
-                v.fix(0)
-                fixed.append(v)
-        elif len(g["vars"]) == 1:
-            g["vars"][0].fix(1)
-            fixed.append(g["vars"][0])
+            for key in g["keys"]:
+                s.pm.fix(key, 0)
+                fixed.append(key)
+        elif len(g["keys"]) == 1:
+            s.pm.fix(g["keys"][0], 1)
+            fixed.append(g["keys"][0])
         else:
-            s.pm.require_any(g["vars"])
+            s.pm.require_any(g["keys"])
         try:
             info = s.solve(objective)
         except InfeasibleError:
@@ -786,8 +775,8 @@ def _test(s: Session, name: str, objective: str, primary: str, sense: str, base:
             return row
         p = s.point(info)
     finally:
-        for v in fixed:
-            v.unfix()
+        for key in fixed:
+            s.pm.unfix(key)
         s.pm.clear_require()
     value = p.values[primary] if primary in p.values else p.info.objective
     row["objective"] = value
@@ -805,8 +794,7 @@ def _test(s: Session, name: str, objective: str, primary: str, sense: str, base:
 
 
 def _keys(s: Session, g: dict) -> list:
-    ids = {id(v) for v in g["vars"]}
-    return [k for k, v in s.bins.items() if id(v) in ids]
+    return list(g["keys"])
 
 
 def _flow(s: Session, g: dict, p: Point) -> float:
@@ -989,13 +977,13 @@ def _bisect(s: Session, g: dict, base_cost: float, cost_change: float, flow: flo
     even); bisection between them to ``rel``. Without a forced flow the upper end is
     found by doubling."""
     i = g["index"]
-    var = g["vars"][0]
+    key = g["keys"][0]
     if cost_change <= _tiny(base_cost):
         return 0.0
     cap = s.pm.x_ub[i]
     if not cap > 0:
         return math.inf
-    var.fix(1)
+    s.pm.fix(key, 1)
 
     def enters(sub: float) -> bool | None:
         s.pm.set_subsidy("cost", i, sub)
@@ -1033,6 +1021,6 @@ def _bisect(s: Session, g: dict, base_cost: float, cost_change: float, flow: flo
             else:
                 lo = mid
     finally:
-        var.unfix()
+        s.pm.unfix(key)
         s.pm.set_subsidy(None)
     return hi
