@@ -27,6 +27,8 @@ from __future__ import annotations
 
 import pandas as pd
 
+from symbiosis.frames import rows
+
 CAUSES = ("byproducts", "energy", "new_plants", "existing_plants")
 LABELS = {
     "byproducts": "by-product reuse and avoided disposal",
@@ -57,15 +59,15 @@ def margin_by_cause(case, plants: pd.DataFrame, exchanges: pd.DataFrame, market:
         return "new_plants" if (plant in new or (other is not None and other in new)) else "existing_plants"
 
     out = dict.fromkeys(CAUSES, 0.0)
-    for r in plants.itertuples():
+    for r in rows(plants):
         out["new_plants" if r.plant in new else "existing_plants"] -= float(r.annual_cost)
-    for r in market.itertuples():
+    for r in rows(market):
         out[cause(r.material, r.plant)] -= float(r.annual_cost)
     if len(exchanges):
         used = exchanges[exchanges["cost"] != 0]
-        for r in used.itertuples():
+        for r in rows(used):
             out[cause(r.material, r.target, r.source)] -= float(r.cost)
-    for r in inputs.itertuples():
+    for r in rows(inputs):
         out[cause(r.material, r.plant)] -= float(r.annual_cost)
         # a by-product in a slot spares the slot's first option: that saving is reuse's
         if mats[r.material].is_byproduct and r.avoided:

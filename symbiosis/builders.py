@@ -5,12 +5,12 @@ scenario blocks of symbiosis.outages call them on a block of their own."""
 from __future__ import annotations
 
 from collections import defaultdict
-from typing import TYPE_CHECKING
+from typing import Any
 
 import pyomo.environ as pyo
 
-if TYPE_CHECKING:
-    from symbiosis.model import ParkModel
+#: the model these functions work on (symbiosis.model.ParkModel, which imports this module)
+ParkModel = Any
 
 
 def add_variables(pm: ParkModel):

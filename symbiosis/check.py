@@ -5,11 +5,11 @@ Used by the test suite on every solution and by ``symbiosis solve --check``.
 """
 from __future__ import annotations
 
+import math
 from collections import defaultdict
 
-import math
-
 from symbiosis.case import Case, great_circle_km
+from symbiosis.frames import rows
 from symbiosis.result import Result
 
 
@@ -34,7 +34,7 @@ def check_result(case: Case, result: Result, rtol: float = 1e-5, atol: float = 1
     act = plants["activity"].to_dict()
     running = plants["built"].to_dict()
     out_flow, in_flow = defaultdict(float), defaultdict(float)
-    for r in result.exchanges.itertuples():
+    for r in rows(result.exchanges):
         if r.flow < 0:
             bad.append(f"exchange {r.source}->{r.target}:{r.material} has negative flow {r.flow}")
         if r.flow > atol:
@@ -47,7 +47,7 @@ def check_result(case: Case, result: Result, rtol: float = 1e-5, atol: float = 1
             if not r.chosen:
                 bad.append(f"exchange {r.source}->{r.target}:{r.material} carries {r.flow:g} but is not chosen")
     rules = {e.key: e for e in case.exchanges}
-    for r in result.exchanges.itertuples():
+    for r in rows(result.exchanges):
         rule = rules.get((r.source, r.target, r.material))
         if rule is not None and rule.max is not None and r.flow > rule.max + atol + rtol * rule.max:
             bad.append(f"exchange {r.source}->{r.target}:{r.material} carries {r.flow:g} above its max {rule.max:g}")
@@ -60,7 +60,7 @@ def check_result(case: Case, result: Result, rtol: float = 1e-5, atol: float = 1
             if d is not None and limit is not None and d > limit * (1 + 1e-9):
                 bad.append(f"exchange {r.source}->{r.target}:{r.material} spans {d:.1f} km, beyond {limit:g} km")
     buy, sell, disp = defaultdict(float), defaultdict(float), defaultdict(float)
-    for r in result.market.itertuples():
+    for r in rows(result.market):
         buy[(r.plant, r.material)] += r.purchase
         sell[(r.plant, r.material)] += r.sale
         disp[(r.plant, r.material)] += r.disposal
@@ -78,7 +78,7 @@ def check_result(case: Case, result: Result, rtol: float = 1e-5, atol: float = 1
             bad.append(f"plant {r.plant} disposes of {r.material}, which has no disposal_cost or says excess: forbid")
     use = defaultdict(float)
     slot_fill = defaultdict(dict)
-    for r in result.inputs.itertuples():
+    for r in rows(result.inputs):
         use[(r.plant, r.material)] += r.amount
         slot_fill[(r.plant, r.slot)][r.material] = r.amount
     for name, p in case.plants.items():
@@ -123,9 +123,13 @@ def check_result(case: Case, result: Result, rtol: float = 1e-5, atol: float = 1
                 e, h, _ = s.options[mn]
                 if e * v > h * need + atol + rtol * need:
                     bad.append(f"plant {name} slot {s.name}: {mn} fills {e * v:g} of {need:g}, above its share {h:g}")
+    bought, sold = defaultdict(float), defaultdict(float)  # per material, summed once
+    for (_, m2), v in buy.items():
+        bought[m2] += v
+    for (_, m2), v in sell.items():
+        sold[m2] += v
     for mn, mat in case.materials.items():
-        tb = sum(v for (p, m2), v in buy.items() if m2 == mn)
-        ts = sum(v for (p, m2), v in sell.items() if m2 == mn)
+        tb, ts = bought[mn], sold[mn]
         if mat.max_purchase is not None and tb > mat.max_purchase + atol + rtol * mat.max_purchase:
             bad.append(f"the park buys {tb:g} {mn}, above max_purchase {mat.max_purchase:g}")
         if mat.max_sale is not None and ts > mat.max_sale + atol + rtol * mat.max_sale:
@@ -133,7 +137,7 @@ def check_result(case: Case, result: Result, rtol: float = 1e-5, atol: float = 1
         if mat.min_sale and ts < mat.min_sale - atol - rtol * mat.min_sale:
             bad.append(f"the park sells {ts:g} {mn}, below its demand {mat.min_sale:g}")
     mats = case.materials
-    reused = sum(r.flow * mats[r.material].tonnes for r in result.exchanges.itertuples()
+    reused = sum(r.flow * mats[r.material].tonnes for r in rows(result.exchanges)
                  if mats[r.material].is_byproduct and mats[r.material].is_mass)
     if not close(reused, result.kpi("byproducts_reused")):
         bad.append(f"KPI byproducts_reused {result.kpi('byproducts_reused'):g} != sum of flows {reused:g}")
@@ -230,7 +234,7 @@ def independent_kpis(case: Case, result: Result) -> dict[str, float]:
     is_open = ex["open"] if "open" in ex else ex["chosen"]
     reuse_gross = 0.0
     rules = {e.key: e for e in case.exchanges}
-    for r, opened in zip(ex.itertuples(), is_open):
+    for r, opened in zip(rows(ex), is_open):
         if r.flow <= 0 and not opened:
             continue
         rule = rules.get((r.source, r.target, r.material))
@@ -244,14 +248,14 @@ def independent_kpis(case: Case, result: Result) -> dict[str, float]:
         if mat.is_byproduct and mat.reuse_weight:
             reuse_gross += mat.reuse_weight * r.flow
     disposal = 0.0
-    for r in result.market.itertuples():
+    for r in rows(result.market):
         mat = mats[r.material]
         terms += [r.purchase * (mat.price or 0.0), -r.sale * (mat.sale_price or 0.0),
                   r.disposal * (mat.disposal_cost or 0.0)]
         co2 += r.purchase * mat.co2_per_unit
         if mat.is_byproduct and mat.reuse_weight:
             disposal += mat.reuse_weight * r.disposal
-    for r in result.inputs.itertuples():
+    for r in rows(result.inputs):
         slot = next(s for s in case.process_of(r.plant).slots if s.name == r.slot)
         co2 += slot.options[r.material][2] * r.amount
     terms.append(case.settings.carbon_price * co2)

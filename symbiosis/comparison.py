@@ -16,13 +16,15 @@ import math
 
 import pandas as pd
 
+from symbiosis.frames import rows
+
 __all__ = ["compare_results", "network_changes"]
 
 
 def _keys(r) -> tuple[set, set]:
     plants = set(r.built_plants["plant"]) if len(r.plants) else set()
     ex = r.chosen_exchanges
-    exchanges = {f"{x.source}->{x.target}:{x.material}" for x in ex.itertuples()}
+    exchanges = {f"{x.source}->{x.target}:{x.material}" for x in rows(ex)}
     return plants, exchanges
 
 

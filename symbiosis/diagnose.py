@@ -4,7 +4,7 @@ materials; the limits are checked one by one against the best the park can reach
 from __future__ import annotations
 
 import time
-from typing import TYPE_CHECKING
+from typing import Any
 
 import pyomo.environ as pyo
 
@@ -12,8 +12,8 @@ from symbiosis.errors import InfeasibleError, SolverError
 from symbiosis.policy import policy_reasons
 from symbiosis.solution import Options
 
-if TYPE_CHECKING:
-    from symbiosis.model import ParkModel
+#: the model these functions work on (symbiosis.model.ParkModel, which imports this module)
+ParkModel = Any
 
 
 def _diagnosis_options(pm: ParkModel, opts: Options | None) -> Options:

@@ -13,6 +13,7 @@ from pathlib import Path
 import pandas as pd
 
 from symbiosis.case import Case
+from symbiosis.frames import rows as table_rows
 from symbiosis.graph import Exchange
 from symbiosis.outdir import OutputError, write_whole  # noqa: F401 - re-exported
 
@@ -65,7 +66,7 @@ class Result:
             "solver": self.solver, "timings_s": self.timings,
             "kpis": {k: {"value": _jsonable(r["value"]), "unit": r["unit"]} for k, r in self.kpis.iterrows()},
             "built_plants": self.built_plants["plant"].tolist(),
-            "chosen_exchanges": [f"{r.source}->{r.target}:{r.material}" for r in self.chosen_exchanges.itertuples()],
+            "chosen_exchanges": [f"{r.source}->{r.target}:{r.material}" for r in table_rows(self.chosen_exchanges)],
             "materials": {r["material"]: {k: _jsonable(r[k]) for k in ("unit", "generated", "exchanged", "sold",
                                                                         "disposed", "reuse_rate", "utilisation_rate")}
                           for _, r in self.materials.iterrows() if r["kind"] == "byproduct"},
@@ -315,14 +316,14 @@ def compute_kpis(case: Case, plants, ex, market, inputs, materials, info) -> pd.
     disposed = float((mass_byp["disposed"] * t_per_unit).sum()) if len(mass_byp) else 0.0
     # virgin inputs avoided: slot units met by by-products, in the unit of the slot's first option
     avoided = 0.0
-    for r in inputs.itertuples():
+    for r in table_rows(inputs):
         if mats[r.material].is_byproduct:
             slot = next(s for s in case.process_of(r.plant).slots if s.name == r.slot)
             if not slot.is_plain:
                 avoided += slot.options[r.material][0] * r.amount
     slot_co2 = 0.0
     co2_avoided = 0.0  # CO2 the reference (first) option would have released for the slot units by-products met
-    for r in inputs.itertuples():
+    for r in table_rows(inputs):
         slot = next(s for s in case.process_of(r.plant).slots if s.name == r.slot)
         e, _h, c = slot.options[r.material]
         slot_co2 += c * r.amount
@@ -330,7 +331,7 @@ def compute_kpis(case: Case, plants, ex, market, inputs, materials, info) -> pd.
             e_ref, _, c_ref = next(iter(slot.options.values()))
             co2_avoided += e * r.amount * c_ref / e_ref - c * r.amount
     co2 = float(plants["co2"].sum()) + slot_co2 + float(
-        sum(mats[r.material].co2_per_unit * r.purchase for r in market.itertuples()))
+        sum(mats[r.material].co2_per_unit * r.purchase for r in table_rows(market)))
     link_capex = float(ex["capex"].sum())
     capex = float(plants.loc[plants["built"] & (plants["status"] == "candidate"), "capex"].sum()) + link_capex
     annual_capex = float(plants["capex_annualised"].sum())
@@ -343,7 +344,7 @@ def compute_kpis(case: Case, plants, ex, market, inputs, materials, info) -> pd.
     cost = annual_capex + opex + transport + purchases - revenue + disp_cost + carbon
     # the reuse the objective counts (settings.reuse_basis), recomputed from the tables
     act = dict(zip(plants["plant"], plants["activity"]))
-    reuse_objective = float(sum(mats[r.material].reuse_weight * r.flow for r in ex.itertuples()
+    reuse_objective = float(sum(mats[r.material].reuse_weight * r.flow for r in table_rows(ex)
                                 if mats[r.material].is_byproduct))
     if case.settings.reuse_basis == "net":
         for name, plant in case.plants.items():
@@ -379,10 +380,10 @@ def compute_kpis(case: Case, plants, ex, market, inputs, materials, info) -> pd.
         ("new_plants", int((plants["built"] & (plants["status"] == "candidate")).sum()), "count"),
         ("exchanges_open", int(ex["open"].sum() if "open" in ex else ex["chosen"].sum()), "count"),
     ]
-    for r in other_byp.itertuples():
+    for r in table_rows(other_byp):
         rows.append((f"reused_{r.material}", r.exchanged, f"{r.unit}/{per}"))
         rows.append((f"generated_{r.material}", r.generated, f"{r.unit}/{per}"))
-    for r in byp.itertuples():
+    for r in table_rows(byp):
         if r.reuse_rate is not None:
             rows.append((f"reuse_rate_{r.material}", r.reuse_rate, "fraction"))
             rows.append((f"utilisation_rate_{r.material}", r.utilisation_rate, "fraction"))
