@@ -205,11 +205,12 @@ class Session:
             self.pm.run(self.opts)  # raises InfeasibleError with the reasons
             raise
 
-    def lexicographic(self, first: str, second: str) -> SolveInfo:
+    def lexicographic(self, first: str, second: str, start: bool = False) -> SolveInfo:
         """The best ``first``, then the best ``second`` keeping it
-        (:meth:`ParkModel.lexicographic`, the routine ``reuse-then-cost`` uses too)."""
+        (:meth:`ParkModel.lexicographic`, the routine ``reuse-then-cost`` uses too);
+        ``start``: the network the model holds is a MIP start for the first stage."""
         self.solves += 2
-        return self.pm.lexicographic(first, second, self.opts, explain=False)
+        return self.pm.lexicographic(first, second, self.opts, explain=False, start=start)
 
     def point(self, info: SolveInfo) -> Point:
         values = {k: self.value(k) for k in SENSE}
@@ -364,6 +365,7 @@ def pareto(case: Case, x: str = "cost", y: str = "reuse", points: int = 11, *, m
     s = Session(case, model, limits=limits, time_limit=time_limit, mip_gap=mip_gap, threads=threads,
                 structure=structure)
     found: list[Point] = []
+    missed: list[str] = []
     _report(progress, 0, points, f"best {x}")
     try:
         a = s.point(s.first(f"{x}-then-{y}"))
@@ -377,8 +379,12 @@ def pareto(case: Case, x: str = "cost", y: str = "reuse", points: int = 11, *, m
                 eps = xa + (xb - xa) * i / (points - 1)
                 s.pm.set_bound(x, eps)
                 try:
-                    found.append(s.point(s.lexicographic(y, x)))
+                    # the previous point meets this looser bound: it starts the step
+                    found.append(s.point(s.lexicographic(y, x, start=True)))
                 except InfeasibleError:
+                    continue
+                except SolverError as exc:  # no network in the time limit: say so, keep the others
+                    missed.append(f"step {i} ({x} <= {eps:,.6g}): {exc}")
                     continue
                 finally:
                     _report(progress, i + 2, points, f"step {i} of {points - 2}")
@@ -393,7 +399,7 @@ def pareto(case: Case, x: str = "cost", y: str = "reuse", points: int = 11, *, m
             row["result"] = p.result
         rows.append(row)
     df = pd.DataFrame(rows)
-    df.attrs.update({"x": x, "y": y, "solves": s.solves, "seconds": time.perf_counter() - t0,
+    df.attrs.update({"x": x, "y": y, "solves": s.solves, "seconds": time.perf_counter() - t0, "missed": missed,
                      "model_build": s.pm.timings.get("build", 0.0), "case": case.name,
                      "money": case.units.get("money", "CNY")})
     if html is not None:

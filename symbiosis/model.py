@@ -521,7 +521,7 @@ class ParkModel:
         return self.extract(info)
 
     def lexicographic(self, first: str, second: str, opts: Options | None = None, *, share: float | None = None,
-                      fallback: bool = False, explain: bool = True) -> SolveInfo:
+                      fallback: bool = False, explain: bool = True, start: bool = False) -> SolveInfo:
         """The best ``first``, then the best ``second`` without giving up ``first`` (beyond
         ``share`` of it: settings.reuse_tolerance for reuse, 0 otherwise, plus 1e-8 for
         rounding). The one lexicographic routine of the project: ``reuse-then-cost``,
@@ -529,13 +529,20 @@ class ParkModel:
         kept by a bound row on the same HiGHS object, lifted again afterwards.
 
         ``fallback``: when the second stage finds no network in the time left, return the
-        first stage's network (its ``second`` not optimised), marked in status and notes."""
+        first stage's network (its ``second`` not optimised), marked in status and notes.
+        ``start``: the values the model holds (the last solution) are a network that meets
+        the new bounds (the previous step of a Pareto front): give them to the first stage
+        as a MIP start too. The second stage always starts from the first stage's network."""
         opts = opts or Options()
         if share is None:
             share = (opts.reuse_tolerance if opts.reuse_tolerance is not None
                      else self.case.settings.reuse_tolerance) if first == "reuse" else 0.0
         self.set_objective(first)
-        one = self.run(opts, explain=explain)
+        keep, self.warm_start = self.warm_start, self.warm_start or start
+        try:
+            one = self.run(opts, explain=explain)
+        finally:
+            self.warm_start = keep
         first_values = [(v, v.value) for v in self.columns]
         best = one.objective
         tol = 1e-8 * max(1.0, abs(best)) + share * abs(best)

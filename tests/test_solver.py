@@ -170,3 +170,23 @@ def test_limits_are_named_rows(case):
     pm.set_objective("cost")
     pm.run(OPTS)
     assert pm.kpi_value("capex") <= 1e9 * (1 + 1e-9)
+
+
+def test_pareto_keeps_the_front_when_one_step_finds_no_network(case, monkeypatch):
+    """A step that finds no network in its time limit is reported, not fatal, and every
+    epsilon step starts from the previous point's network."""
+    import symbiosis.decision as decision
+    real = decision.Session.lexicographic
+    calls = []
+
+    def flaky(self, first, second, start=False):
+        calls.append(start)
+        if len(calls) == 4:  # the second epsilon step
+            raise SolverError("the solver stopped (Time limit reached) before finding any network")
+        return real(self, first, second, start=start)
+
+    monkeypatch.setattr(decision.Session, "lexicographic", flaky)
+    df = decision.pareto(case, "co2", "cost", points=5, mip_gap=0.0)
+    assert len(df.attrs["missed"]) == 1 and "step 2" in df.attrs["missed"][0]
+    assert len(df) >= 2
+    assert calls[:2] == [False, False] and all(calls[2:])  # the ends cold, the steps started

@@ -88,6 +88,8 @@ def pareto(case: Path = typer.Argument(..., help="Case file (.yaml or .xlsx)."),
                   f"{r.reuse_rate:.1%}", fmt(r.capex, money), str(len(r.plants)), str(len(r.exchanges)), change)
         prev = r
     console.print(fitted(t))
+    for miss in df.attrs.get("missed", []):
+        console.print(f"[yellow]warning:[/] no point at {miss}; raise --time-limit to fill it in")
     Path(out).mkdir(parents=True, exist_ok=True)
     table = df.copy()
     for col in ("plants", "exchanges"):
