@@ -2,7 +2,7 @@
 by-product's reuse (sent to a park plant) and utilisation (reused + sold) rate in the
 status quo and the optimised network, beside published national or provincial figures,
 the band the case is held to and the reason where it differs. The figures, bands and
-reasons are stated once, in cases/plausibility.yaml; tests/test_plausibility.py reads the
+reasons are stated once, in cases/plausibility/bands.yaml; tests/test_plausibility.py reads the
 same file (through this module) and keeps every run inside its band.
 
     python cases/make_plausibility.py            # rewrite the section
@@ -21,7 +21,7 @@ from symbiosis.io import load_case
 
 HERE = Path(__file__).resolve().parent
 README = HERE / "README.md"
-BANDS = HERE / "plausibility.yaml"
+BANDS = HERE / "plausibility" / "bands.yaml"
 BEGIN, END = "<!-- plausibility:begin -->", "<!-- plausibility:end -->"
 STATES = ("status_quo", "optimised")
 
@@ -102,7 +102,7 @@ def section(data: dict, runs: dict) -> str:
         return re.sub(r"\b(" + "|".join(map(re.escape, src)) + r")\b", lambda mt: src[mt.group(1)], text)
 
     lines = [BEGIN, "## Plausibility: by-product reuse and utilisation beside published figures", "",
-             "Written by `make_plausibility.py` from fresh solves and `plausibility.yaml`, the one place the "
+             "Written by `make_plausibility.py` from fresh solves and `plausibility/bands.yaml`, the one place the "
              "published figures, bands and reasons are stated; `tests/test_plausibility.py` keeps every rate "
              "inside its band. Reuse = sent to a park plant; utilisation = reused + sold. Optimised is the "
              "case's optimised network (Liupanshui: the \"both\" scenario). A band that starts at 0 marks a gap "

@@ -1,6 +1,6 @@
 """The plausibility table of cases/README.md: each shipped Chinese case's by-product
 reuse and utilisation (reused + sold), in the status quo and the optimised network, stays
-inside the band cases/plausibility.yaml states beside the published figure. The bands are
+inside the band cases/plausibility/bands.yaml states beside the published figure. The bands are
 read from that one file (through cases/make_plausibility.py, which also writes them into
 the README), so the write-up and the test cannot drift apart."""
 from __future__ import annotations
@@ -46,7 +46,7 @@ def test_a_band_is_parsed_strictly():
 
 def test_rates_inside_the_stated_bands(data, runs):
     bad = mp.outside(data, runs)
-    assert not bad, "; ".join(bad) + " -- fix the case, or restate the band and its reason in cases/plausibility.yaml"
+    assert not bad, "; ".join(bad) + " -- fix the case, or restate the band and its reason in cases/plausibility/bands.yaml"
 
 
 def test_a_rate_outside_its_band_is_caught(data, runs):

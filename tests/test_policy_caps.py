@@ -120,3 +120,17 @@ def test_bad_caps_are_refused_at_load_naming_the_entry(pol, words):
     with pytest.raises(CaseError) as err:
         tutorial(pol)
     assert words in str(err.value)
+
+
+def test_the_independent_formulation_agrees_where_the_caps_bind():
+    """tests/independent_milp.py writes the rules again from their meaning: same optimum."""
+    from independent_milp import solve_cost
+    carbide = sold(symbiosis.optimize(tutorial({})), ["calcium_carbide"])
+    cases = [coke_park(standard("150 kgce/t")),
+             tutorial({"markets": {"region": {"materials": ["calcium_carbide", "cement"],
+                                              "max": f"{carbide + 100_000:.0f} t/yr", "source": "test"}}})]
+    for case in cases:
+        r = symbiosis.optimize(case, "cost", mip_gap=0)
+        ind = solve_cost(case)
+        assert ind.status == "optimal"
+        assert r.kpi("annualised_cost") == pytest.approx(ind.cost, rel=1e-6, abs=1.0)
