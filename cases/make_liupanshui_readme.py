@@ -14,6 +14,7 @@ from pathlib import Path
 
 import symbiosis
 from symbiosis.io import load_case
+from symbiosis.tables import MARGIN_NOTE
 
 HERE = Path(__file__).resolve().parent
 CASE = HERE / "liupanshui.yaml"
@@ -33,6 +34,11 @@ def _mt(v: float) -> str:
 
 def _bn(v: float) -> str:
     return f"{v / 1e9:.2f}"
+
+
+def _chg(r, sq, kpi: str) -> str:
+    """Change of one cause of the margin (symbiosis.attribution) against the status quo, bn CNY/yr."""
+    return f"{(r.kpi(kpi) - sq.kpi(kpi)) / 1e9:+.2f}"
 
 
 def section(results: dict) -> str:
@@ -56,6 +62,15 @@ def section(results: dict) -> str:
         "50 km by road (a haul of 0.45 CNY/t/km costs more than disposal beyond that); other",
         "materials up to 100 km.",
         "",
+        "Today's park as it runs: the Hongguo and Liuzhi coke ovens burn their surplus gas for",
+        "power (the coking entry criteria require 98 % of the gas used, and the case states the",
+        "GB 21342 coke energy standard as policy), Shuigang's granulated slag is sold to the",
+        "region's slag-powder and cement plants, and the Liuzhi station burns the coalfield's",
+        "high-sulphur coal (`coal_power_high_sulphur`, three times the FGD gypsum). Wangjiazhai",
+        "and Liuzhi phase II, gangue-power projects their own sources call cancelled and shelved,",
+        "are forbidden in every scenario. Wall blocks and ceramsite sell into regional markets",
+        "capped at 730 and 150 kt/yr (estimates, `policy.markets`).",
+        "",
         "| KPI | " + " | ".join(results) + " |",
         "|---|" + "---:|" * len(results),
     ]
@@ -66,14 +81,20 @@ def section(results: dict) -> str:
         ("reuse rate", lambda r: f"{100 * r.kpi('reuse_rate'):.1f} %"),
         ("new plants", lambda r: f"{int(r.kpi('new_plants'))}"),
         ("capex (bn CNY)", lambda r: _bn(r.kpi("capex"))),
-        ("annualised cost (bn CNY/yr)", lambda r: _bn(r.kpi("annualised_cost"))),
+        ("utilisation rate (reused + sold)", lambda r: f"{100 * r.kpi('utilisation_rate'):.1f} %"),
+        ("operating margin * (bn CNY/yr)", lambda r: _bn(r.kpi("profit"))),
+        ("margin change vs status quo (bn CNY/yr)", lambda r: f"{(r.kpi('profit') - sq.kpi('profit')) / 1e9:+.2f}"),
+        ("  of which by-product reuse and avoided disposal", lambda r: _chg(r, sq, "margin_byproducts")),
+        ("  of which energy", lambda r: _chg(r, sq, "margin_energy")),
+        ("  of which new plants", lambda r: _chg(r, sq, "margin_new_plants")),
+        ("  of which existing plants", lambda r: _chg(r, sq, "margin_existing_plants")),
         ("CO2 (Mt/yr)", lambda r: _mt(r.kpi("co2"))),
         ("CO2 vs status quo (Mt/yr)", lambda r: f"{(r.kpi('co2') - sq.kpi('co2')) / 1e6:+.2f}"),
         ("CO2 avoided by substitution (Mt/yr)", lambda r: _mt(r.kpi("co2_avoided_by_substitution"))),
     ]
     for label, fn in rows:
         lines.append(f"| {label} | " + " | ".join(fn(r) for r in results.values()) + " |")
-    lines.append("")
+    lines += ["", MARGIN_NOTE, ""]
     for name, r in results.items():
         if name == "status quo":
             continue

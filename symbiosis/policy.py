@@ -1,6 +1,6 @@
 """Policy limits stated as data in a case's ``policy:`` section, honoured by the model.
 
-Two kinds of rule, each named (the name appears in the error when a rule makes the
+Three kinds of rule, each named (the name appears in the error when a rule makes the
 case infeasible) and each with its own ``source``:
 
 ``groups``
@@ -32,6 +32,23 @@ case infeasible) and each with its own ``source``:
           energy:
             park: {max: 30 Mtce/yr, source: "..."}
 
+    An energy rule may cover only some ``processes`` or ``plants`` (the union; with
+    ``parks`` the intersection). Its ``max`` in tce per period caps the group's sum; in tce
+    per unit of activity (``max: 150 kgce/t``) it is a product's energy standard and caps
+    each plant's consumption per unit it makes (one row per plant)::
+
+        policy:
+          energy:
+            coke: {processes: [coking], max: 150 kgce/t, source: "GB 21342-2013 ..."}
+
+``markets``
+    Regional demand caps: the market sales of ``materials`` together are at most ``max``
+    per period (e.g. all the wall blocks a prefecture's building sites take)::
+
+        policy:
+          markets:
+            blocks: {materials: [aerated_block, slag_block], max: 600 kt/yr, source: "..."}
+
 :func:`resolve_policy` checks the section against the case (io calls it), :func:`add_policy`
 adds the rows to a :class:`~symbiosis.model.ParkModel` and :func:`policy_reasons` names
 the rules an elastic diagnosis had to break.
@@ -58,7 +75,17 @@ class GroupRule:
 class EnergyRule:
     name: str
     plants: tuple[str, ...]
-    max: float                 # tce per period
+    max: float                 # tce per period (or per unit of activity when per_unit)
+    source: str = ""
+    per_unit: str = ""         # activity unit when the cap is tce per unit of each plant's product
+
+
+@dataclass(frozen=True)
+class MarketRule:
+    name: str
+    materials: tuple[str, ...]
+    max: float                 # material units per period
+    unit: str                  # the materials' unit, for messages
     source: str = ""
 
 
@@ -68,9 +95,10 @@ class Policy:
     energy: tuple[EnergyRule, ...] = ()
     factors: dict[str, float] = field(default_factory=dict)   # tce per unit of material
     primary: tuple[str, ...] = ("coal",)
+    markets: tuple[MarketRule, ...] = ()
 
     def __bool__(self) -> bool:
-        return bool(self.groups or self.energy)
+        return bool(self.groups or self.energy or self.markets)
 
 
 def _tce(text, per: str | None, entry: str, problem) -> float | None:
@@ -151,11 +179,58 @@ def resolve_policy(spec, plants: dict, processes: dict, materials: dict, period:
         for pk in r.parks:
             if pk not in known_parks:
                 problem(e, f"unknown park {pk!r}; the case's parks: {', '.join(sorted(k for k in known_parks if k))}")
-        members = tuple(sorted(p for p, pl in plants.items() if not r.parks or pl.park in set(r.parks)))
-        cap = _tce(r.max, period, e, problem)
+        for pr in r.processes:
+            if pr not in processes:
+                problem(e, f"unknown process {pr!r} (no plant of the case runs it)")
+        for p in r.plants:
+            if p not in plants:
+                problem(e, f"unknown plant {p!r}")
+        chosen = bool(r.processes or r.plants)
+        members = tuple(sorted(
+            p for p, pl in plants.items()
+            if (not r.parks or pl.park in set(r.parks))
+            and (not chosen or pl.process in set(r.processes) or p in set(r.plants))))
+        if chosen and not members:
+            problem(e, "the rule holds no plant: its processes/plants are not in its parks")
+            continue
+        per_unit = ""
+        quiet: list[str] = []
+        cap = _tce(r.max, period, e, lambda _e, msg: quiet.append(msg))
+        if cap is None:  # not tce per period: tce per unit of each plant's activity (a product standard)
+            units = sorted({processes[plants[p].process].activity_unit for p in members
+                            if plants[p].process in processes})
+            if len(units) != 1:
+                problem(e, f"max {r.max!r} is not tce per {period}, and a cap per unit of product needs plants "
+                           f"of one activity unit (these have {units}): name processes: [...] or plants: [...]")
+                continue
+            per_unit = units[0]
+            cap = _tce(r.max, per_unit, e, lambda _e, msg: problem(
+                _e, f"{msg} (the cap is either tce per {period} or tce per {per_unit} of product)"))
         if cap is not None:
-            energy.append(EnergyRule(name, members, cap, r.source or ""))
-    return Policy(tuple(groups), tuple(energy), factors, tuple(spec.primary))
+            energy.append(EnergyRule(name, members, cap, r.source or "", per_unit))
+    markets = []
+    for name, r in spec.markets.items():
+        e = f"policy.markets.{name}"
+        unknown = [mn for mn in r.materials if mn not in materials]
+        for mn in unknown:
+            problem(e, f"unknown material {mn!r}")
+        if unknown:
+            continue
+        if not r.materials:
+            problem(e, "name the materials whose sales the cap covers: materials: [...]")
+            continue
+        units = sorted({materials[mn].unit for mn in r.materials})
+        if len(units) > 1:
+            problem(e, f"the materials have different units {units}; a cap adds sales of one unit")
+            continue
+        from symbiosis.units import UnitProblem, to_float
+        try:
+            cap = to_float(r.max, f"{units[0]}/{period}")
+        except UnitProblem as exc:
+            problem(e, f"max: {exc}")
+            continue
+        markets.append(MarketRule(name, tuple(r.materials), cap, units[0], r.source or ""))
+    return Policy(tuple(groups), tuple(energy), factors, tuple(spec.primary), tuple(markets))
 
 
 # ---------------------------------------------------------------------- model rows
@@ -173,12 +248,12 @@ def _group_expr(pm, rule: GroupRule):
     return terms
 
 
-def energy_expr(pm, rule: EnergyRule):
-    """Comprehensive energy consumption (tce per period) of the rule's plants."""
+def energy_expr(pm, rule: EnergyRule, plants=None):
+    """Comprehensive energy consumption (tce per period) of the rule's plants (or of ``plants``)."""
     m, case, pol = pm.m, pm.case, pm.case.policy
     disp = set(pm.disp)
     expr = 0
-    for p in rule.plants:
+    for p in (rule.plants if plants is None else plants):
         proc = case.process_of(p)
         for mn, fac in pol.factors.items():
             for key in pm.uses_of.get((p, mn), ()):
@@ -198,31 +273,51 @@ def add_policy(pm) -> None:
     if not pol:
         return
     m = pm.m
-    rules = [("group", r) for r in pol.groups] + [("energy", r) for r in pol.energy]
+    # one row per rule, a per-unit energy rule one per plant: (kind, rule, plant, lhs, rhs)
+    rows = []
+    for r in pol.groups:
+        rows.append(("group", r, "", _group_expr(pm, r), r.max))
+    for r in pol.energy:
+        if r.per_unit:
+            for p in r.plants:
+                rows.append(("energy", r, p, energy_expr(pm, r, (p,)) - r.max * m.a[p], 0.0))
+        else:
+            rows.append(("energy", r, "", energy_expr(pm, r), r.max))
+    for r in pol.markets:
+        keys = [k for k in pm.sell if k[1] in set(r.materials)]
+        rows.append(("market", r, "", sum(m.q[k] for k in keys), r.max))
     pm.policy_rows = {}
     m.policy = pyo.ConstraintList()
     if pm.elastic:
-        m.policy_over = pyo.Var(range(len(rules)), within=pyo.NonNegativeReals)
-    for i, (kind, r) in enumerate(rules):
-        lhs = _group_expr(pm, r) if kind == "group" else energy_expr(pm, r)
+        m.policy_over = pyo.Var(range(len(rows)), within=pyo.NonNegativeReals)
+    for i, (kind, r, plant, lhs, rhs) in enumerate(rows):
         if isinstance(lhs, (int, float)):
-            if lhs > r.max + 1e-9 and not pm.elastic:
-                pm.impossible.append(_broken(kind, r, lhs - r.max))
+            if lhs > rhs + 1e-9 and not pm.elastic:
+                pm.impossible.append(_broken(kind, r, lhs - rhs, plant))
             continue
         if pm.elastic:
             lhs = lhs - m.policy_over[i]
-        pm.policy_rows[(kind, r.name)] = m.policy.add(lhs <= r.max)
+        pm.policy_rows[(kind, r.name) + ((plant,) if plant else ())] = m.policy.add(lhs <= rhs)
     if pm.elastic:  # prefer naming a policy rule over short inputs or missed outputs
-        m.e_slack.set_value(m.e_slack.expr + 1e-3 * sum(m.policy_over[i] for i in range(len(rules))))
-        pm._policy_rules = rules
+        m.e_slack.set_value(m.e_slack.expr + 1e-3 * sum(m.policy_over[i] for i in range(len(rows))))
+        pm._policy_rules = [(kind, r, plant) for kind, r, plant, _, _ in rows]
 
 
-def _broken(kind: str, r, over: float) -> str:
+def _broken(kind: str, r, over: float, plant: str = "") -> str:
     if kind == "group":
         what = "capacity" if r.basis == "capacity" else "output"
         return (f"the policy rule groups.{r.name} (at most {r.max:,.0f} {r.unit}/yr of {what} in "
                 f"{', '.join(r.plants)}; {r.source or 'no source given'}) would be exceeded by "
                 f"{over:,.0f} {r.unit}/yr: build or keep less in the group, or change the rule")
+    if kind == "market":
+        return (f"the policy rule markets.{r.name} (at most {r.max:,.0f} {r.unit}/yr sold of "
+                f"{', '.join(r.materials)}; {r.source or 'no source given'}) would be exceeded by "
+                f"{over:,.0f} {r.unit}/yr: the region does not take that much; make less or find an outlet")
+    if plant:
+        return (f"the policy rule energy.{r.name} (at most {r.max * 1e3:,.1f} kgce per {r.per_unit} of product "
+                f"at each plant; {r.source or 'no source given'}) would be exceeded at {plant} by {over:,.0f} "
+                f"tce/yr: the plant uses more energy per unit than the standard allows (use its by-product "
+                f"energy, e.g. the gas it would flare, or change the rule)")
     return (f"the policy rule energy.{r.name} (at most {r.max:,.0f} tce/yr; {r.source or 'no source given'}) "
             f"would be exceeded by {over:,.0f} tce/yr: the park's plants need more energy than the cap allows")
 
@@ -233,8 +328,8 @@ def policy_reasons(pm) -> list[str]:
     if not rules:
         return []
     out = []
-    for i, (kind, r) in enumerate(rules):
+    for i, (kind, r, plant) in enumerate(rules):
         v = pm.m.policy_over[i].value or 0.0
         if v > 1e-6 * max(1.0, abs(r.max)):
-            out.append(_broken(kind, r, v))
+            out.append(_broken(kind, r, v, plant))
     return out

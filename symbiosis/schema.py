@@ -261,19 +261,33 @@ class GroupCapSpec(Sourced):
 
 
 class EnergyCapSpec(Sourced):
-    """An energy-consumption cap (tce per period) on the plants of some parks (symbiosis.policy)."""
+    """An energy-consumption cap on the plants of some parks, processes or named plants (symbiosis.policy):
+    in tce per period for the group, or in tce per unit of product for each plant (a product standard)."""
 
     parks: list[str] = Field(default_factory=list, description="The parks (plant.park) it covers; empty: all plants.")
-    max: Q = Field(description="Most comprehensive energy consumption per period, e.g. '30 Mtce/yr'.")
+    processes: list[str] = Field(default_factory=list, description="Only plants running these processes "
+                                 "(with plants: the union); empty: every plant of the parks.")
+    plants: list[str] = Field(default_factory=list, description="Only these plants (with processes: the union).")
+    max: Q = Field(description="Most comprehensive energy consumption per period, e.g. '30 Mtce/yr', or per "
+                   "unit of each plant's activity (a product's energy standard), e.g. '150 kgce/t'.")
+
+
+class MarketCapSpec(Sourced):
+    """A regional demand cap: the market sales of some materials together (symbiosis.policy)."""
+
+    materials: list[str] = Field(description="Materials whose market sales count against the cap (one unit).")
+    max: Q = Field(description="Most sold per period, e.g. '500 kt/yr'.")
 
 
 class PolicySpec(_Strict):
-    """Policy limits as data (symbiosis.policy): group caps and energy caps, each named and sourced."""
+    """Policy limits as data (symbiosis.policy): group, energy and market caps, each named and sourced."""
 
     groups: dict[str, GroupCapSpec] = Field(default_factory=dict, description="Activity-group caps by rule name.")
     energy_factors: dict[str, SQ] = Field(default_factory=dict, description="tce per unit of each energy "
                                           "material, e.g. {coal: '0.7143 tce/t', electricity: '0.1229 tce/MWh'}.")
     energy: dict[str, EnergyCapSpec] = Field(default_factory=dict, description="Energy caps by rule name.")
+    markets: dict[str, MarketCapSpec] = Field(default_factory=dict, description="Regional demand caps on the "
+                                              "market sales of groups of materials, by rule name.")
     primary: list[str] = Field(default_factory=lambda: ["coal"], description="Sectors whose energy outputs are "
                                "production (mines), not conversion: not credited against their inputs.")
 

@@ -21,7 +21,11 @@ What it covers
   f >= min z, z <= running(sender), z <= running(receiver), forced and forbidden links,
   fixed and per-unit (distance x transport cost) link costs;
 - carbon price x CO2 (process, slot options, purchased materials);
-- the case's limits on capex, new plants, CO2, disposal and cost.
+- the case's limits on capex, new plants, CO2, disposal and cost;
+- the case's policy rules (symbiosis.policy), written again from their meaning: group caps
+  on capacity or output, energy caps in tce per period or per unit of each plant's product
+  (inputs x factor - outputs sent on or sold x factor, primary sectors not credited), and
+  regional demand caps on the summed sales of groups of materials.
 
 The objective is scaled by the geometric mean of the case's own cost coefficients, and
 the MIP gap is 0, so the answer does not depend on the size of the money unit.
@@ -187,9 +191,10 @@ def solve_cost(case: Case, exchanges=None, *, fixed: dict | None = None, time_li
 
     # slots, purchases, input balances
     buys, sells, disps = {}, {}, {}
+    uses, dvar = {}, {}
     for name, plant in plants.items():
         proc = case.processes[plant.process]
-        use = {}
+        use = uses[name] = {}
         for slot in proc.slots:
             terms = {a[name]: -slot.amount}
             for mname, (e, h, c) in slot.options.items():
@@ -224,6 +229,7 @@ def solve_cost(case: Case, exchanges=None, *, fixed: dict | None = None, time_li
             if mat.disposal_cost is not None:
                 d = B.var(("d", name, mname))
                 disps.setdefault(mname, []).append((d, mat))
+                dvar[(name, mname)] = d
                 terms[d] = -1.0
                 B.add_cost(d, mat.disposal_cost)
             B.row(terms, lo=0.0, hi=0.0)
@@ -236,6 +242,51 @@ def solve_cost(case: Case, exchanges=None, *, fixed: dict | None = None, time_li
             if mname not in sells:
                 return Answer("infeasible")
             B.row({q: 1.0 for q in sells[mname]}, lo=mat.min_sale)
+
+    # policy rules
+    pol = getattr(case, "policy", None)
+    if pol:
+        for g in pol.groups:
+            terms, const = {}, 0.0
+            for p in g.plants:
+                plant = plants[p]
+                if g.basis == "output":
+                    _add(terms, a[p], 1.0)
+                elif p in y:
+                    for j, sz in y[p]:
+                        _add(terms, j, sz.capacity)
+                elif p in w:
+                    _add(terms, w[p], plant.activity_max)
+                else:
+                    const += plant.activity_max
+            if not terms:
+                if const > g.max + 1e-9:
+                    return Answer("infeasible")
+                continue
+            B.row(terms, hi=g.max - const)
+
+        def energy_terms(names) -> dict:
+            terms = {}
+            for p in names:
+                proc = case.processes[plants[p].process]
+                for mn, fac in pol.factors.items():
+                    for u in uses[p].get(mn, []):
+                        _add(terms, u, fac)
+                    if mn in proc.outputs and proc.sector not in pol.primary:
+                        _add(terms, a[p], -fac * proc.outputs[mn])
+                        if (p, mn) in dvar:
+                            _add(terms, dvar[(p, mn)], fac)
+            return terms
+        for r in pol.energy:
+            if r.per_unit:
+                for p in r.plants:
+                    terms = energy_terms([p])
+                    _add(terms, a[p], -r.max)
+                    B.row(terms, hi=0.0)
+            else:
+                B.row(energy_terms(r.plants), hi=r.max)
+        for r in pol.markets:
+            B.row({q: 1.0 for mn in r.materials for q in sells.get(mn, [])}, hi=r.max)
 
     # limits
     lim = case.limits

@@ -60,6 +60,25 @@ def test_scenarios_are_nested_by_construction(cases):
         assert [e.key for e in cases[n].exchanges] == [e.key for e in base.exchanges]
 
 
+def test_cancelled_and_shelved_projects_are_never_built(cases, results):
+    """Wangjiazhai (cancelled) and Liuzhi phase II (shelved) are forbidden in their own
+    entries: no scenario may build them, and the partition above runs on the rest."""
+    import re
+
+    from symbiosis.io import read_yaml
+    raw = read_yaml(CASE)["plants"]
+    dead = {name for name, p in raw.items() if p.get("status") == "candidate"
+            and re.search(r"\b(cancelled|shelved)\b", f"{p.get('source', '')} {p.get('note', '')}")}
+    assert dead == {"zhongshan_gangue_power", "liuzhi_gangue_power"}
+    assert all(raw[p].get("forbid") for p in dead)
+    for n in SCENARIOS:
+        assert not dead & allowed_candidates(cases[n]), n
+        assert not dead & set(results[n].built_plants["plant"]), n
+    # Green Park still has gangue power of its own to build (Pan'nan, not cancelled)
+    assert "pannan_gangue_power" in allowed_candidates(cases["Green Park"])
+    assert "pannan_gangue_power" not in allowed_candidates(cases["Partner Park"])
+
+
 def test_four_scenarios_solve(results):
     for name, r in results.items():
         assert r.solver["status"] == "optimal", (name, r.solver)

@@ -84,10 +84,15 @@ def test_shipped_cases_state_their_rules_and_run_within_them():
     for name in ("changzhi", "pingdingshan"):
         case = load_case(shipped_cases_dir() / f"{name}.yaml")
         assert {g.name for g in case.policy.groups} == {"clinker"}
-        assert all(r.source for r in (*case.policy.groups, *case.policy.energy))
+        assert all(r.source for r in (*case.policy.groups, *case.policy.energy, *case.policy.markets))
+        assert {r.name for r in case.policy.markets} == {"blocks", "ceramsite"}
         pm = ParkModel(case)
         pm.solve(Options())
         for r in case.policy.energy:
-            assert pyo.value(policy.energy_expr(pm, r)) <= r.max * (1 + 1e-6)
+            if r.per_unit:  # a product standard: each plant per unit it makes
+                for p in r.plants:
+                    assert pyo.value(policy.energy_expr(pm, r, (p,))) <= r.max * pyo.value(pm.m.a[p]) + 1e-3
+            else:
+                assert pyo.value(policy.energy_expr(pm, r)) <= r.max * (1 + 1e-6)
         for g in case.policy.groups:
             assert pyo.value(policy._group_expr(pm, g)) <= g.max * (1 + 1e-6)
