@@ -384,17 +384,24 @@ class ParkModel:
             raise SolverError(f"the solver stopped ({info.termination}) before finding any network; "
                               "raise --time-limit")
         values = h.getSolution().col_value
-        if self._started:
+        if not getattr(self, "_fresh", False):
             import numpy as np
             lp = h.getLp()
             obj = float(np.dot(lp.col_cost_, values)) + lp.offset_
             if abs(obj - hinfo.objective_function_value) > 1e-7 * max(1.0, abs(obj)):
-                # the start came back with another network's objective: solve again, cold
-                self.warm_start, keep = False, self.warm_start
+                # HiGHS reported another network's objective for these values (seen with a
+                # MIP start, and then again on the same object solved cold): solve once
+                # more on a new HiGHS object, compiled afresh, without a start
+                self.__dict__.pop("_solver", None)
+                self._fresh, keep = True, self.warm_start
+                self.warm_start = False
                 try:
-                    return self.run(opts, explain=explain)
+                    again = self.run(opts, explain=explain)
+                    again.notes.append("HiGHS reported an objective its solution does not have; "
+                                       "solved again on a new solver object")
+                    return again
                 finally:
-                    self.warm_start = keep
+                    self._fresh, self.warm_start = False, keep
         objective_value = hinfo.objective_function_value
         scale = self.objective_scale
         if self._is_mip:
