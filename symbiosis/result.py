@@ -14,6 +14,7 @@ import pandas as pd
 
 from symbiosis.case import Case
 from symbiosis.graph import Exchange
+from symbiosis.hooks import provided
 from symbiosis.outdir import OutputError, write_whole  # noqa: F401 - re-exported
 
 EPS = 1e-6
@@ -89,9 +90,10 @@ class Result:
         return write_results_workbook(self, path, status_quo=status_quo)
 
     def to_html(self, path: str | os.PathLike, **kw) -> Path:
-        """Write the interactive network view (self-contained HTML)."""
-        from symbiosis.views import network_html
-        return network_html(self, path, **kw)
+        """Write the interactive network view (self-contained HTML):
+        :func:`symbiosis.views.network_html` (a hook: results import no view, see
+        :mod:`symbiosis.hooks`)."""
+        return provided("Result.to_html")(self, path, **kw)
 
     def write(self, out_dir: str | os.PathLike, *, html: bool = True, extra=None,
               parquet: bool | None = None) -> list[Path]:
