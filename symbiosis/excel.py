@@ -76,7 +76,7 @@ def _write_frame(ws, df, units: dict[str, str]) -> None:
     for row in df.itertuples(index=False):
         out = []
         for v in row:
-            if v is None or v is getattr(__import__("pandas"), "NA") or (isinstance(v, float) and math.isnan(v)):
+            if v is None or v is __import__("pandas").NA or (isinstance(v, float) and math.isnan(v)):
                 out.append(None)
             elif hasattr(v, "item"):
                 out.append(v.item())

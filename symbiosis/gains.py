@@ -561,7 +561,8 @@ def transfer_prices(case: Case, result: Result, company: dict[str, str], alone: 
     the exchange's value (:math:`\min \sum_x |P_x - r_x f_x| / V_x`, :math:`V_x` the flow's
     market value plus its link cost, floored at 1/1000 of the largest): a material with a
     market trades at its market price, and the payments that split the gain land on the
-    exchanges of most value, where their price departs least from it; when the targets cannot be met (prices bounded), the nearest split that
+    exchanges of most value, where their price departs least from it; when the targets cannot
+    be met (prices bounded), the nearest split that
     leaves no company below its standalone margin. Per exchange, ``price_low`` ..
     ``price_high``: the range of its price, the other exchanges at their default price,
     within which every company stays at least at its standalone margin (the sender's
@@ -867,7 +868,7 @@ def gains(case: Case, *, by: str = "company", baseline: str = "alone", fair: boo
 
     # ---------------------------------------------------------------- fair design
     fair_result, fair_info = None, {}
-    chosen, chosen_margin, chosen_info = park, park_margin, pinfo
+    chosen_margin, chosen_info = park_margin, pinfo
     if fair:
         t0 = time.perf_counter()
         add_fairness(game, alone, price_bounds)
@@ -878,7 +879,7 @@ def gains(case: Case, *, by: str = "company", baseline: str = "alone", fair: boo
         fair_margin = company_margins(case, fair_result, game.company)
         total_fair = sum(fair_margin.values())
         prices, finfo = transfer_prices(case, fair_result, game.company, alone, targets, price_bounds)
-        chosen, chosen_margin, chosen_info = fair_result, fair_margin, finfo
+        chosen_margin, chosen_info = fair_margin, finfo
         changed = sorted(set(_network(park)) ^ set(_network(fair_result)))
         gap = (mip_gap if mip_gap is not None else case.settings.mip_gap) * abs(total_park) + 1.0
         fair_info = {"park_margin_fair": total_fair, "fairness_cost": total_park - total_fair,

@@ -193,7 +193,8 @@ def _link_costs(case: Case, m: str, rule: ExchangeRule | None) -> tuple[float, f
     elif tc is None:
         tc = mode_cost(case, mat.mode) if mat.mode else (s.transport_cost if mat.is_mass else 0.0)
     if tc is not mat.transport_cost and mat.is_mass and tc:
-        tc *= mat.tonnes if mat.tonnes is not None else 1.0  # settings and modes price a tonne-km; the flow is in the material's unit
+        # settings and modes price a tonne-km; the flow is in the material's unit
+        tc *= mat.tonnes if mat.tonnes is not None else 1.0
     fixed = s.exchange_fixed_cost
     if rule is not None:
         if rule.transport_cost is not None:

@@ -85,7 +85,6 @@ def entry_path(loc: tuple) -> str:
 
 def _model_at(model: type[BaseModel], loc: tuple) -> type[BaseModel] | None:
     """The pydantic model that owns the last element of ``loc`` (for hints)."""
-    import typing
     cur: Any = model
     for part in loc[:-1]:
         if isinstance(part, int):

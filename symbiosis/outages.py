@@ -1070,7 +1070,7 @@ def resilient(case: Case, floor: float | None = 0.9, outages: list | None = None
                    + (" and " if floor is not None and max_cost_increase is not None else "")
                    + (f"its cost within {max_cost_increase:,.0f} /yr" if max_cost_increase is not None else "")
                    + " under every listed outage together; lower the floor, raise the cap or list fewer outages"]
-        raise InfeasibleError(msg, case.name)
+        raise InfeasibleError(msg, case.name) from None  # the message says why; the solver's error adds nothing
     info.objective_name = "resilient"
     sol = pm.extract(info)
     result = make_result(case, pm.exchanges, sol, {})

@@ -9,7 +9,6 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Optional
 
-import typer
 from rich.table import Table
 
 from symbiosis.terminal import console, fail, fmt
