@@ -316,9 +316,9 @@ def sweep(case: Path = typer.Argument(..., help="Case file (.yaml)."),
         fail(exc)
     t = Table(title=f"Sweep of {case} ({len(df)} runs)", title_justify="left")
     cols = [(e.split(".")[-2] + " " + e.split(".")[-1] if e.count(".") else e, e, None) for e in grid]
-    cols += [("status", "status", None), ("reused", "byproducts_reused", "t/yr"),
-             ("reuse rate", "reuse_rate", "fraction"), ("capex", "capex", "CNY"),
-             ("annualised cost", "annualised_cost", "CNY/yr"), ("new plants", "new_plant_names", None),
+    cols += [("status", "status", None), ("reused", "byproducts_reused", "t/yr"),  # type: ignore[list-item]
+             ("reuse rate", "reuse_rate", "fraction"), ("capex", "capex", "CNY"),  # type: ignore[list-item]
+             ("annualised cost", "annualised_cost", "CNY/yr"), ("new plants", "new_plant_names", None),  # type: ignore[list-item]
              ("s", "seconds", None)]
     cols = [c for c in cols if c[1] in df.columns]
     for head, _, _ in cols:

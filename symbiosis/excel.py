@@ -74,7 +74,7 @@ def _write_frame(ws, df, units: dict[str, str]) -> None:
     for cell in ws[1]:
         cell.font, cell.fill = BOLD, HEADER_FILL
     for row in df.itertuples(index=False):
-        out = []
+        out: list[Any] = []
         for v in row:
             if v is None or v is __import__("pandas").NA or (isinstance(v, float) and math.isnan(v)):
                 out.append(None)
@@ -651,7 +651,6 @@ def read_case_workbook(path, *, validate: Callable[..., object] | None | bool = 
                 problems.append(Problem(file, _Where.text(name, 1), "the first row must name the columns "
                                         "'field' and 'value'"))
                 continue
-            target = data if name == "case" else None
             for r, cells in rows:
                 if "field" not in cells:
                     if "value" in cells:
@@ -663,7 +662,7 @@ def read_case_workbook(path, *, validate: Callable[..., object] | None | bool = 
                     continue
                 value, col = cells["value"]
                 if name == "case":
-                    ok = _set(target, field, value)
+                    ok = _set(data, field, value)
                     entry = field
                 else:
                     section = data.setdefault(name, {})

@@ -66,7 +66,7 @@ if getattr(yaml, "__with_libyaml__", False):
 
     _FastUniqueKeyLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_mapping)
 else:  # PyYAML built without libyaml
-    _FastUniqueKeyLoader = _UniqueKeyLoader
+    _FastUniqueKeyLoader = _UniqueKeyLoader  # type: ignore[misc]  # the same name either way
 
 
 MAX_FILE_BYTES = 20_000_000  # a case or library file

@@ -74,7 +74,7 @@ def plant_distance(case: Case, a: str, b: str) -> float | None:
 
 
 def _in_reach(case: Case, sources: list[str], targets: list[str], limit: float | None,
-              named: set[tuple[str, str]] = frozenset()):
+              named: frozenset[tuple[str, str]] | set[tuple[str, str]] = frozenset()):
     """For each source, the targets worth measuring: those in its own or a neighbouring
     cell of a grid at least ``limit`` wide, plus targets without coordinates, pairs of
     the distance table and pairs the case names (``named``). Keeps candidate generation near linear in the number of plants
@@ -89,7 +89,7 @@ def _in_reach(case: Case, sources: list[str], targets: list[str], limit: float |
     located = [p for p in set(sources) | set(targets) if plants[p].location is not None]
     if not located:
         return None
-    lat_max = max(abs(plants[p].location[1]) for p in located)
+    lat_max = max(abs(loc[1]) for p in located if (loc := plants[p].location) is not None)
     kx = math.radians(1) * 6371.0088 * max(math.cos(math.radians(min(lat_max, 89.0))), 1e-6)
     ky = math.radians(1) * 6371.0088
     cell = 1.05 * limit / max(case.settings.detour_factor, 1e-9) + 1e-9

@@ -13,7 +13,7 @@ import math
 import os
 import re
 from pathlib import Path
-from typing import Any
+from typing import Any, overload
 
 from pydantic import BaseModel, ValidationError
 
@@ -147,7 +147,7 @@ def _is_type_tag(part) -> bool:
                                       part.startswith(("function-", "tuple", "list", "dict")))
 
 
-_REQUIRED = {}
+_REQUIRED: dict[str, str] = {}
 
 
 def _required_fields(class_name: str) -> str:
@@ -158,7 +158,7 @@ def _required_fields(class_name: str) -> str:
     return ", ".join(names)
 
 
-def _words(err: dict) -> str:
+def _words(err: Any) -> str:
     """A pydantic error in the park's words, without class names."""
     typ = err["type"]
     ctx = err.get("ctx") or {}
@@ -424,8 +424,18 @@ class _Resolver:
     def problem(self, entry: str, msg: str, file: str | None = None):
         self.problems.append(Problem(file or self.file, entry, msg))
 
+    @overload
+    def q(self, value, unit: str, entry: str, *, file: str | None = ..., min_value: float | None = ...,
+          positive: bool = ..., default: float, allow_plain: bool = ...) -> float: ...
+
+    @overload
+    def q(self, value, unit: str, entry: str, *, file: str | None = ..., min_value: float | None = ...,
+          positive: bool = ..., default: None = ..., allow_plain: bool = ...) -> float | None: ...
+
     def q(self, value, unit: str, entry: str, *, file: str | None = None, min_value: float | None = None,
           positive: bool = False, default: float | None = None, allow_plain: bool = False) -> float | None:
+        """``value`` in ``unit`` as a float; ``default`` where it is absent or wrong (a wrong
+        one is recorded as a problem)."""
         if isinstance(value, schema.SourcedValue):
             value = value.value
         if value is None:
@@ -636,7 +646,7 @@ class _Resolver:
         if weight is not None and weight < 0:
             self.problem(f"{entry}.reuse_weight", f"must not be negative, got {weight}", file)
         if weight is None:
-            weight = tonnes if dim == "mass" else 0.0
+            weight = tonnes if tonnes is not None else 0.0  # tonnes: mass materials only
             if m.kind == "byproduct" and dim != "mass":
                 self.unweighted.add(name)
         if m.min_sale is not None and m.sale_price is None and _positive_text(m.min_sale):
@@ -850,7 +860,7 @@ class _Resolver:
             life=self.q(p.life, "yr", f"{entry}.life", positive=True, default=settings.life),
             fixed_cost=self.q(p.fixed_cost, f"{self.money}/{self.period}", f"{entry}.fixed_cost",
                               min_value=0, default=0.0),
-            location=tuple(p.location) if p.location else None, park=p.park or "",
+            location=(p.location[0], p.location[1]) if p.location else None, park=p.park or "",
             sector=p.sector or proc.sector,
             company=self._company(entry, p.company),
             nameplate=None if p.status == "candidate" else (cap if sizes == [] else None))

@@ -151,10 +151,10 @@ def resolve_policy(spec, plants: dict, processes: dict, materials: dict, period:
         for pk in r.parks:
             if pk not in known_parks:
                 problem(e, f"unknown park {pk!r}; the case's parks: {', '.join(sorted(k for k in known_parks if k))}")
-        members = tuple(sorted(p for p, pl in plants.items() if not r.parks or pl.park in set(r.parks)))
+        members = tuple(sorted(p for p, pl in plants.items() if not r.parks or pl.park in set(r.parks)))  # type: ignore[assignment]
         cap = _tce(r.max, period, e, problem)
         if cap is not None:
-            energy.append(EnergyRule(name, members, cap, r.source or ""))
+            energy.append(EnergyRule(name, members, cap, r.source or ""))  # type: ignore[arg-type]
     return Policy(tuple(groups), tuple(energy), factors, tuple(spec.primary))
 
 

@@ -309,7 +309,7 @@ def compute_kpis(case: Case, plants, ex, market, inputs, materials, info) -> pd.
     byp = materials[materials["kind"] == "byproduct"]
     in_mass = byp["material"].map(lambda mn: mats[mn].is_mass).astype(bool) if len(byp) else []
     mass_byp = byp[in_mass] if len(byp) else byp
-    other_byp = byp[~in_mass] if len(byp) else byp
+    other_byp = byp[~in_mass] if len(byp) else byp  # type: ignore[operator]  # a Series where byp has rows
     t_per_unit = mass_byp["material"].map(lambda mn: mats[mn].tonnes) if len(mass_byp) else 0.0
     generated = float((mass_byp["generated"] * t_per_unit).sum()) if len(mass_byp) else 0.0
     reused = float((mass_byp["exchanged"] * t_per_unit).sum()) if len(mass_byp) else 0.0

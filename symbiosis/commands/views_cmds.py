@@ -100,10 +100,10 @@ def view(source: Path = typer.Argument(..., help="A case file (solved as status 
         colours = {"node_colors": nodes, "node_legend": legend, "node_legend_title": f"Plants by {color_by}"}
     try:
         if source.is_dir():
-            written = write_views(result, folder, status_quo=sq, png=png, **colours)
+            written = write_views(result, folder, status_quo=sq, png=png, **colours)  # type: ignore[arg-type]
         else:
             written = result.write(folder, html=False, extra=lambda tmp: write_views(result, tmp, status_quo=sq,
-                                                                                      png=png, **colours))
+                                                                                      png=png, **colours))  # type: ignore[arg-type]
     except RuntimeError as exc:  # PNG export without a browser: say so, no traceback
         err_console.print(f"error: {exc}", markup=False, highlight=False, soft_wrap=True)
         raise typer.Exit(5) from None
