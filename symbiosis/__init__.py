@@ -19,6 +19,8 @@ import importlib
 import sys
 import types
 
+from symbiosis import hooks as _hooks
+
 __version__ = "0.1.0"
 
 #: public name -> the module that defines it
@@ -26,7 +28,7 @@ _LAZY = {
     "load_case": "symbiosis.io",
     "optimize": "symbiosis.api", "compare": "symbiosis.api",
     "Case": "symbiosis.case",
-    "with_changes": "symbiosis.changes",
+    "with_changes": "symbiosis.io",
     "check_result": "symbiosis.check",
     "pareto": "symbiosis.decision", "alternatives": "symbiosis.decision", "explain": "symbiosis.decision",
     "gains": "symbiosis.gains",
@@ -35,7 +37,7 @@ _LAZY = {
     "Options": "symbiosis.model", "ParkModel": "symbiosis.model",
     "Result": "symbiosis.result",
     "load_result": "symbiosis.loadresult",
-    "compare_results": "symbiosis.compare",
+    "compare_results": "symbiosis.comparison",
     "write_views": "symbiosis.views",
     "outages": "symbiosis.outages", "resilient": "symbiosis.outages", "montecarlo": "symbiosis.outages",
     "criticality": "symbiosis.outages",
@@ -62,6 +64,14 @@ class _Package(types.ModuleType):
 
 
 sys.modules[__name__].__class__ = _Package
+
+#: methods of a lower layer's class whose code lives in a higher layer (see symbiosis.hooks):
+#: the class asks for the hook by name; the package, assembled here, says what provides it
+_hooks.wire({
+    "Case.with_changes": "symbiosis.io:with_changes",
+    "Case.graph": "symbiosis.graph:build_graph",
+    "Result.to_html": "symbiosis.views:network_html",
+})
 
 
 def __getattr__(name: str):

@@ -43,7 +43,8 @@ def add_variables(pm: ParkModel):
         if x.force and not x.forbid and ub[i] <= 0:
             pm.impossible.append(
                 f"the exchange {x.source} -> {x.target} of {x.material!r} is forced but can carry nothing: "
-                f"{x.source!r} makes at most {case.process_of(x.source).outputs.get(x.material, 0) * case.plants[x.source].capacity:,.0f} "
+                f"{x.source!r} makes at most "
+                f"{case.process_of(x.source).outputs.get(x.material, 0) * case.plants[x.source].capacity:,.0f} "
                 f"and {x.target!r} takes at most "
                 f"{case.process_of(x.target).max_intake(x.material, case.plants[x.target].capacity):,.0f} "
                 f"{case.materials[x.material].unit}/yr" + (f" (its max is {x.max:g})" if x.max is not None else ""))

@@ -10,6 +10,9 @@ import functools
 import math
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
+
+from symbiosis.hooks import provided
 
 
 @dataclass(frozen=True)
@@ -225,9 +228,11 @@ class Case:
     def with_changes(self, changes: dict) -> "Case":
         """A new validated case with ``changes`` applied, e.g.
         ``case.with_changes({"materials.coal.price": "700 CNY/t"})``: entries as in the
-        case file and ``symbiosis sweep --vary`` (see :mod:`symbiosis.changes`)."""
-        from symbiosis.changes import with_changes
-        return with_changes(self, changes)
+        case file and ``symbiosis sweep --vary`` (see :mod:`symbiosis.changes`).
+
+        Read again from the case's file by :func:`symbiosis.io.with_changes` (a hook: the
+        domain imports no loader, see :mod:`symbiosis.hooks`)."""
+        return provided("Case.with_changes")(self, changes)
 
     def implicit_excess(self) -> list[str]:
         """Materials some plant makes that can leave it neither by disposal nor by sale and
@@ -240,10 +245,11 @@ class Case:
     def process_of(self, plant: str) -> Process:
         return self.processes[self.plants[plant].process]
 
-    def graph(self):
-        """The park as a networkx MultiDiGraph of plants, markets and candidate exchanges."""
-        from symbiosis.graph import build_graph
-        return build_graph(self)
+    def graph(self) -> Any:
+        """The park as a networkx MultiDiGraph of plants, markets and candidate exchanges:
+        :func:`symbiosis.graph.build_graph` (a hook: the domain imports no graph layer, see
+        :mod:`symbiosis.hooks`)."""
+        return provided("Case.graph")(self)
 
     @property
     def years_per_period(self) -> float:

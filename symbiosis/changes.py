@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from symbiosis.errors import CaseError, Problem
+from symbiosis.files import deep_merge, expand_extends, library_files, read_yaml, shipped_models_dir
 
 #: sections whose entries a case may take from its process library
 LIBRARY_SECTIONS = ("materials", "processes")
@@ -29,7 +30,6 @@ LIBRARY_SECTIONS = ("materials", "processes")
 
 def library_folders(data: dict, base_dir: Path) -> list[Path]:
     """The process-library folders a case file names (as the loader resolves them)."""
-    from symbiosis.io import shipped_models_dir
     lib = data.get("library")
     if lib is None:
         return [shipped_models_dir()]
@@ -48,7 +48,6 @@ def library_folders(data: dict, base_dir: Path) -> list[Path]:
 def library_entries(data: dict, base_dir: Path) -> dict[str, dict[str, Any]]:
     """The raw library entries (as written in models/) a case can use:
     ``{"materials": {name: dict}, "processes": {name: dict}}``."""
-    from symbiosis.io import library_files, read_yaml
     out: dict[str, dict[str, Any]] = {s: {} for s in LIBRARY_SECTIONS}
     for folder in library_folders(data, base_dir):
         for f in library_files(folder):
@@ -88,7 +87,6 @@ def set_entry(data: dict, entry: str, value: Any, file: str = "<case>", base_dir
     ------
     CaseError : the entry does not exist in the case (naming the first missing part).
     """
-    from symbiosis.io import deep_merge
     parts = entry.split(".")
     if not entry or any(not p for p in parts):
         raise CaseError([Problem(file, entry, "write an entry as dotted names, e.g. materials.coal.price")])
@@ -167,33 +165,5 @@ def case_source(case) -> tuple[dict, str, Path, str | None]:
         from symbiosis.excel import read_case_workbook
         data = read_case_workbook(path)
     else:
-        from symbiosis.io import expand_extends, read_yaml
         data = expand_extends(read_yaml(path), str(path), path.parent)
     return data, str(path), path.parent, scenario_of(case)
-
-
-def with_changes(case, changes: dict[str, Any]):
-    """A new, validated :class:`~symbiosis.case.Case`: ``case`` with ``changes`` applied.
-
-    ``changes`` maps entries to values as written in a case file or given to
-    ``symbiosis sweep --vary`` (``{"materials.coal.price": "700 CNY/t",
-    "settings.discount_rate": 0.06}``). The case keeps its scenario; changes add up over
-    repeated calls (``case.with_changes(a).with_changes(b)``). ``case`` is not changed.
-
-    Raises
-    ------
-    CaseError : an entry does not exist, or the changed case does not validate (the
-        problems name the entry and the fix, as for a file).
-    ValueError : the case was not read from a file.
-    """
-    from symbiosis.io import case_from_dict, deep_merge
-    data, file, base_dir, scenario = case_source(case)
-    all_changes = {**getattr(case, "changes", {}), **dict(changes)}
-    if scenario:
-        data = deep_merge(data, (data.get("scenarios") or {}).get(scenario) or {})
-    data = apply_changes(data, all_changes, file, base_dir)
-    new = case_from_dict(data, file=file, base_dir=base_dir)
-    if scenario:
-        new.name = f"{new.name} [{scenario}]"
-    new.changes = all_changes
-    return new

@@ -33,7 +33,8 @@ def check_result(case: Case, result: Result, rtol: float = 1e-5, atol: float = 1
     plants = result.plants.set_index("plant")
     act = plants["activity"].to_dict()
     running = plants["built"].to_dict()
-    out_flow, in_flow = defaultdict(float), defaultdict(float)
+    out_flow: defaultdict[tuple, float] = defaultdict(float)
+    in_flow: defaultdict[tuple, float] = defaultdict(float)
     for r in rows(result.exchanges):
         if r.flow < 0:
             bad.append(f"exchange {r.source}->{r.target}:{r.material} has negative flow {r.flow}")
@@ -59,7 +60,9 @@ def check_result(case: Case, result: Result, rtol: float = 1e-5, atol: float = 1
             limit = mat.max_distance if mat.max_distance is not None else case.settings.max_distance
             if d is not None and limit is not None and d > limit * (1 + 1e-9):
                 bad.append(f"exchange {r.source}->{r.target}:{r.material} spans {d:.1f} km, beyond {limit:g} km")
-    buy, sell, disp = defaultdict(float), defaultdict(float), defaultdict(float)
+    buy: defaultdict[tuple, float] = defaultdict(float)
+    sell: defaultdict[tuple, float] = defaultdict(float)
+    disp: defaultdict[tuple, float] = defaultdict(float)
     for r in rows(result.market):
         buy[(r.plant, r.material)] += r.purchase
         sell[(r.plant, r.material)] += r.sale
@@ -76,8 +79,8 @@ def check_result(case: Case, result: Result, rtol: float = 1e-5, atol: float = 1
             bad.append(f"plant {r.plant} sells {r.material}, which has no sale_price")
         if r.disposal > atol and not mat.disposable:
             bad.append(f"plant {r.plant} disposes of {r.material}, which has no disposal_cost or says excess: forbid")
-    use = defaultdict(float)
-    slot_fill = defaultdict(dict)
+    use: defaultdict[tuple, float] = defaultdict(float)
+    slot_fill: defaultdict[tuple, dict] = defaultdict(dict)
     for r in rows(result.inputs):
         use[(r.plant, r.material)] += r.amount
         slot_fill[(r.plant, r.slot)][r.material] = r.amount
@@ -123,7 +126,8 @@ def check_result(case: Case, result: Result, rtol: float = 1e-5, atol: float = 1
                 e, h, _ = s.options[mn]
                 if e * v > h * need + atol + rtol * need:
                     bad.append(f"plant {name} slot {s.name}: {mn} fills {e * v:g} of {need:g}, above its share {h:g}")
-    bought, sold = defaultdict(float), defaultdict(float)  # per material, summed once
+    bought: defaultdict[str, float] = defaultdict(float)  # per material, summed once
+    sold: defaultdict[str, float] = defaultdict(float)
     for (_, m2), v in buy.items():
         bought[m2] += v
     for (_, m2), v in sell.items():
@@ -189,12 +193,12 @@ def _link_costs(case: Case, source: str, target: str, material: str, rule=None) 
 
     per_unit = mat.transport_cost
     if rule is not None and rule.mode:
-        per_unit = per_tkm(rule.mode) * (mat.tonnes if mat.is_mass else 1.0)
+        per_unit = per_tkm(rule.mode) * (mat.tonnes if mat.is_mass else 1.0)  # type: ignore[operator]
     elif per_unit is None:
         if mat.mode:
-            per_unit = per_tkm(mat.mode) * (mat.tonnes if mat.is_mass else 1.0)
+            per_unit = per_tkm(mat.mode) * (mat.tonnes if mat.is_mass else 1.0)  # type: ignore[operator]
         else:
-            per_unit = s.transport_cost * mat.tonnes if mat.is_mass else 0.0
+            per_unit = s.transport_cost * mat.tonnes if mat.is_mass else 0.0  # type: ignore[operator]
     fixed = s.exchange_fixed_cost
     if rule is not None:
         if rule.transport_cost is not None:
@@ -321,7 +325,7 @@ def verify(case: Case, result: Result, *, weights: dict | None = None, mip_gap: 
         if len(stages) > 1 and stages[1].get("value") is not None:
             checks.append((name.split("-then-")[1], stages[1].get("value"), stages[1].get("bound"), stages[1]))
     elif obj is not None and name not in ("limit", "operations"):
-        checks.append((name, obj, bound, info))
+        checks.append((name, obj, bound, info))  # type: ignore[arg-type]
     for part, value, bnd, st in checks:
         if value is None:
             continue

@@ -111,10 +111,12 @@ def schema(library: bool = typer.Option(False, "--library", help="Schema of a pr
 @app.command()
 def solve(case: Path = typer.Argument(..., help="Case file (.yaml or .xlsx)."),
           out: Path = typer.Option(Path("out"), "--out", "-o", help="Folder for tables, summary.json, views."),
-          objective: Optional[str] = typer.Option(None, callback=check_objective, help="reuse | cost | profit | co2 | disposal | reuse-then-cost"),
+          objective: Optional[str] = typer.Option(None, callback=check_objective,
+                                                   help="reuse | cost | profit | co2 | disposal | reuse-then-cost"),
           scenario: Optional[str] = typer.Option(None, help="One of the case's scenarios."),
           status_quo: bool = typer.Option(False, "--status-quo", help="Solve today's park only."),
-          time_limit: Optional[float] = typer.Option(None, callback=check_time_limit, help="Seconds for the whole command: loading, the solve and the status quo."),
+          time_limit: Optional[float] = typer.Option(
+              None, callback=check_time_limit, help="Seconds for the whole command: loading, the solve and the status quo."),
           mip_gap: Optional[float] = typer.Option(None, callback=check_mip_gap, help="Relative MIP gap."),
           threads: Optional[int] = typer.Option(None, callback=check_threads, help="Solver threads."),
           check: bool = typer.Option(True, help="Run the independent balance checker on the solution."),
@@ -187,7 +189,8 @@ def solve(case: Path = typer.Argument(..., help="Case file (.yaml or .xlsx)."),
         console.print(f"against the status quo: reuse rate {reference.kpi('reuse_rate'):.1%} -> "
                       f"{result.kpi('reuse_rate'):.1%} ({fmt(gained, per_period(result, 't'))} more reused), utilisation rate "
                       f"{reference.kpi('utilisation_rate'):.1%} -> {result.kpi('utilisation_rate'):.1%}, operating "
-                      f"margin {fmt(reference.kpi('profit'), per_period(result, money_unit(result)))} -> {fmt(result.kpi('profit'), per_period(result, money_unit(result)))}")
+                      f"margin {fmt(reference.kpi('profit'), per_period(result, money_unit(result)))} -> "
+                      f"{fmt(result.kpi('profit'), per_period(result, money_unit(result)))}")
         console.print(fitted(change_table(result, reference)))
         result.meta["change_against_status_quo"] = change_summary(result, reference)
     if alternatives:
@@ -207,7 +210,7 @@ def solve(case: Path = typer.Argument(..., help="Case file (.yaml or .xlsx)."),
                                extra=lambda tmp: write_views(result, tmp, status_quo=reference, png=png))
     except RuntimeError as exc:  # PNG export without a browser: say so; nothing was written
         err_console.print(f"error: {exc}; nothing was written to {out}/", markup=False)
-        raise typer.Exit(5)
+        raise typer.Exit(5) from None
     except SymbiosisError as exc:  # the output folder (read-only, full, locked)
         fail(exc)
     result.timings["write"] = time.perf_counter() - t0
@@ -278,7 +281,7 @@ def compare(case: Path = typer.Argument(..., help="Case file (.yaml or .xlsx).")
             for i, (name, r) in enumerate(results.items()):
                 sub = tmp / _slug(name)
                 sub.mkdir()
-                r.write(sub, html=False, extra=lambda d, r=r: write_views(r, d, status_quo=first if i else None))
+                r.write(sub, html=False, extra=lambda d, r=r, i=i: write_views(r, d, status_quo=first if i else None))
         from symbiosis.result import write_whole
         try:
             written = write_whole(out, extra)
@@ -313,9 +316,9 @@ def sweep(case: Path = typer.Argument(..., help="Case file (.yaml)."),
         fail(exc)
     t = Table(title=f"Sweep of {case} ({len(df)} runs)", title_justify="left")
     cols = [(e.split(".")[-2] + " " + e.split(".")[-1] if e.count(".") else e, e, None) for e in grid]
-    cols += [("status", "status", None), ("reused", "byproducts_reused", "t/yr"),
-             ("reuse rate", "reuse_rate", "fraction"), ("capex", "capex", "CNY"),
-             ("annualised cost", "annualised_cost", "CNY/yr"), ("new plants", "new_plant_names", None),
+    cols += [("status", "status", None), ("reused", "byproducts_reused", "t/yr"),  # type: ignore[list-item]
+             ("reuse rate", "reuse_rate", "fraction"), ("capex", "capex", "CNY"),  # type: ignore[list-item]
+             ("annualised cost", "annualised_cost", "CNY/yr"), ("new plants", "new_plant_names", None),  # type: ignore[list-item]
              ("s", "seconds", None)]
     cols = [c for c in cols if c[1] in df.columns]
     for head, _, _ in cols:

@@ -5,7 +5,7 @@ that file (``plants.slag_cement.capacity``) and a hint of what is expected.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 
 @dataclass

@@ -34,7 +34,7 @@ import math
 import os
 import re
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable
 
 import yaml
 from openpyxl import Workbook, load_workbook
@@ -44,6 +44,7 @@ from openpyxl.utils import get_column_letter
 
 from symbiosis import schema
 from symbiosis.errors import CaseError, Problem
+from symbiosis.files import read_yaml
 
 # =========================================================================== results
 HEADER_FILL = PatternFill("solid", fgColor="DDE4EE")
@@ -73,9 +74,9 @@ def _write_frame(ws, df, units: dict[str, str]) -> None:
     for cell in ws[1]:
         cell.font, cell.fill = BOLD, HEADER_FILL
     for row in df.itertuples(index=False):
-        out = []
+        out: list[Any] = []
         for v in row:
-            if v is None or v is getattr(__import__("pandas"), "NA") or (isinstance(v, float) and math.isnan(v)):
+            if v is None or v is __import__("pandas").NA or (isinstance(v, float) and math.isnan(v)):
                 out.append(None)
             elif hasattr(v, "item"):
                 out.append(v.item())
@@ -464,7 +465,6 @@ def write_case_template(path) -> Path:
 def case_to_workbook(yaml_path, xlsx_path) -> Path:
     """Write the YAML case ``yaml_path`` as a workbook (read back by :func:`read_case_workbook`
     into an equal dict)."""
-    from symbiosis.io import read_yaml
     data = read_yaml(Path(yaml_path))
     if not isinstance(data, dict):
         raise CaseError([Problem(str(yaml_path), "", "a case file must be a mapping with at least 'name' and 'plants'")])
@@ -604,15 +604,17 @@ def _formulas_without_values(path: Path, wb, file: str) -> list[Problem]:
     return problems
 
 
-def read_case_workbook(path, *, validate: bool = True) -> dict:
+def read_case_workbook(path, *, validate: Callable[..., object] | None | bool = None) -> dict:
     """Read a case workbook into the dict its YAML file would hold.
 
     Parameters
     ----------
     path : the ``.xlsx`` file.
-    validate : also check the case (schema, references, units) and report problems by
-        sheet, row and column (``symbiosis.io.load_case`` validates again; converting
-        to YAML does not need a valid case).
+    validate : the loader's check, called as ``validate(data, file=, base_dir=)``
+        (:func:`symbiosis.io.load_case` passes :func:`symbiosis.io.case_from_dict`): its
+        problems are reported by sheet, row and column. None or False: read only
+        (converting to YAML does not need a valid case). The loader is passed in, so
+        this module does not import it back.
 
     Raises
     ------
@@ -649,7 +651,6 @@ def read_case_workbook(path, *, validate: bool = True) -> dict:
                 problems.append(Problem(file, _Where.text(name, 1), "the first row must name the columns "
                                         "'field' and 'value'"))
                 continue
-            target = data if name == "case" else None
             for r, cells in rows:
                 if "field" not in cells:
                     if "value" in cells:
@@ -661,7 +662,7 @@ def read_case_workbook(path, *, validate: bool = True) -> dict:
                     continue
                 value, col = cells["value"]
                 if name == "case":
-                    ok = _set(target, field, value)
+                    ok = _set(data, field, value)
                     entry = field
                 else:
                     section = data.setdefault(name, {})
@@ -805,10 +806,12 @@ def read_case_workbook(path, *, validate: bool = True) -> dict:
         wb.close()
     if problems:
         raise CaseError(problems)
+    if validate is True:
+        raise TypeError("validate= takes the loader's check (symbiosis.io.case_from_dict), not True; "
+                        "symbiosis.load_case reads and checks a workbook")
     if validate:
-        from symbiosis.io import case_from_dict
         try:
-            case_from_dict(data, file=file, base_dir=path.parent)
+            validate(data, file=file, base_dir=path.parent)
         except CaseError as exc:
             mapped = []
             for p in exc.problems:

@@ -179,14 +179,14 @@ def margin_expressions(pm: ParkModel, company: dict[str, str]) -> dict[str, obje
         if x.fixed_cost:
             cost[x.target] += x.fixed_cost * m.z[i]
     for p, mn in pm.buy:
-        cost[p] += (mats[mn].price + cp * mats[mn].co2_per_unit) * m.b[p, mn]
+        cost[p] += (mats[mn].price + cp * mats[mn].co2_per_unit) * m.b[p, mn]  # type: ignore[operator]
     for p, mn in pm.sell:
         cost[p] -= mats[mn].sale_price * m.q[p, mn]
     for p, mn in pm.disp:
         cost[p] += mats[mn].disposal_cost * m.d[p, mn]
     out: dict[str, object] = {}
     for p, c in cost.items():
-        out[company[p]] = out.get(company[p], 0) - c
+        out[company[p]] = out.get(company[p], 0) - c  # type: ignore[operator]
     return out
 
 
@@ -274,7 +274,7 @@ class Game:
         self.company = dict(company) if company is not None else companies_of(case, by)
         self.names = sorted(set(self.company.values()))
         self.options = Options(objective="cost", time_limit=time_limit, mip_gap=mip_gap, threads=threads,
-                               limits={k: None for k in case.limits})
+                               limits={k: None for k in case.limits})  # type: ignore[misc]
         z = self.pm.m.z
         self._base = {i: (z[i].fixed, z[i].value) for i in self.pm.x_index}
         ex = self.pm.exchanges
@@ -561,7 +561,8 @@ def transfer_prices(case: Case, result: Result, company: dict[str, str], alone: 
     the exchange's value (:math:`\min \sum_x |P_x - r_x f_x| / V_x`, :math:`V_x` the flow's
     market value plus its link cost, floored at 1/1000 of the largest): a material with a
     market trades at its market price, and the payments that split the gain land on the
-    exchanges of most value, where their price departs least from it; when the targets cannot be met (prices bounded), the nearest split that
+    exchanges of most value, where their price departs least from it; when the targets cannot
+    be met (prices bounded), the nearest split that
     leaves no company below its standalone margin. Per exchange, ``price_low`` ..
     ``price_high``: the range of its price, the other exchanges at their default price,
     within which every company stays at least at its standalone margin (the sender's
@@ -588,7 +589,7 @@ def transfer_prices(case: Case, result: Result, company: dict[str, str], alone: 
     # targets: equal split of each trading group's gain
     if targets is None:
         targets = {}
-        adj = {c: set() for c in names}
+        adj: dict[str, set] = {c: set() for c in names}
         for r in rows:
             adj[company[r.source]].add(company[r.target])
             adj[company[r.target]].add(company[r.source])
@@ -622,7 +623,7 @@ def transfer_prices(case: Case, result: Result, company: dict[str, str], alone: 
         value = np.abs(ref) + np.array([(r.transport_cost + r.fixed_cost) * _M for r in rows])
         floor = max(1e-3 * float(value.max()), 1e-12)
         weight = floor / np.maximum(value, floor)
-        c = np.concatenate([np.zeros(n), weight, 1e3 * np.ones(2 * nc)])
+        c = np.concatenate([np.zeros(n), weight, 1e3 * np.ones(2 * nc)])  # type: ignore[assignment]
         A_eq = np.hstack([B, np.zeros((nc, n)), -np.eye(nc), np.eye(nc)])
         b_eq = tgt - base
         A_ub = np.vstack([
@@ -842,7 +843,9 @@ def gains(case: Case, *, by: str = "company", baseline: str = "alone", fair: boo
     method = shapley
     if method == "auto":
         method = "exact" if n <= exact_max else "sampled"
-    phi, ci, coalitions, core, sampled = {}, {}, None, None, None
+    phi: dict = {}
+    ci: dict = {}
+    coalitions, core, sampled = None, None, None
     if method == "exact":
         phi, all_gains = shapley_exact(game)
         core = core_check(game.players, all_gains, phi)
@@ -867,7 +870,7 @@ def gains(case: Case, *, by: str = "company", baseline: str = "alone", fair: boo
 
     # ---------------------------------------------------------------- fair design
     fair_result, fair_info = None, {}
-    chosen, chosen_margin, chosen_info = park, park_margin, pinfo
+    chosen_margin, chosen_info = park_margin, pinfo
     if fair:
         t0 = time.perf_counter()
         add_fairness(game, alone, price_bounds)
@@ -878,7 +881,7 @@ def gains(case: Case, *, by: str = "company", baseline: str = "alone", fair: boo
         fair_margin = company_margins(case, fair_result, game.company)
         total_fair = sum(fair_margin.values())
         prices, finfo = transfer_prices(case, fair_result, game.company, alone, targets, price_bounds)
-        chosen, chosen_margin, chosen_info = fair_result, fair_margin, finfo
+        chosen_margin, chosen_info = fair_margin, finfo
         changed = sorted(set(_network(park)) ^ set(_network(fair_result)))
         gap = (mip_gap if mip_gap is not None else case.settings.mip_gap) * abs(total_park) + 1.0
         fair_info = {"park_margin_fair": total_fair, "fairness_cost": total_park - total_fair,

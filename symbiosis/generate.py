@@ -165,12 +165,12 @@ def region(n_plants: int, seed: int = 1, listed: bool = False) -> dict:
         if i in candidate:
             entry["status"] = "candidate"
             if s in BUILDING:
-                entry["sizes"] = [{"capacity": _capacity_text(cap, unit), "capex": _capex_text(capex_per * cap)},
+                entry["sizes"] = [{"capacity": _capacity_text(cap, unit), "capex": _capex_text(capex_per * cap)},  # type: ignore[operator]
                                   {"capacity": _capacity_text(2 * cap, unit),
-                                   "capex": _capex_text(DOUBLE_SIZE_CAPEX * capex_per * cap)}]
+                                   "capex": _capex_text(DOUBLE_SIZE_CAPEX * capex_per * cap)}]  # type: ignore[operator]
             else:
                 entry["capacity"] = _capacity_text(cap, unit)
-                entry["capex"] = _capex_text(capex_per * cap)
+                entry["capex"] = _capex_text(capex_per * cap)  # type: ignore[operator]
             if s in MIN_LOAD:
                 entry["min_load"] = MIN_LOAD[s]
         else:
@@ -241,7 +241,7 @@ def _listed(data: dict) -> dict:
     for x in candidate_exchanges(case):
         entry = {"from": x.source, "to": x.target, "material": x.material, "distance": f"{x.distance:.3f} km"}
         if rules.get(x.key, {}).get("existing"):
-            entry["existing"] = True
+            entry["existing"] = True  # type: ignore[assignment]
         out.append(entry)
     listed = dict(data)
     listed["settings"] = {**data["settings"], "generate_candidates": False}

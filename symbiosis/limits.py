@@ -111,7 +111,7 @@ def row(pm, key: str, value: float):
         if not mats[material].is_byproduct:
             raise ValueError(f"limit {key!r}: {material!r} is not a by-product; reuse floors are for by-products")
     q = lim.quantity(pm, material)
-    if lim.rate:
+    if lim.base is not None:
         base = lim.base(pm, material)
         if isinstance(base, (int, float)):
             return None  # nothing is made: the floor holds trivially

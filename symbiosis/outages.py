@@ -63,7 +63,7 @@ def _emergency_costs(case: Case, given=None) -> dict[str, float]:
     """Cost per unit of disposing of a material that has no ``disposal_cost``."""
     mats = case.materials
     known = [m for m in mats.values() if m.disposal_cost is not None]
-    top_any = max((m.disposal_cost for m in known), default=0.0)
+    top_any = max((m.disposal_cost for m in known), default=0.0)  # type: ignore[type-var]
     out = {}
     for name, m in mats.items():
         if isinstance(given, dict) and name in given:
@@ -72,7 +72,7 @@ def _emergency_costs(case: Case, given=None) -> dict[str, float]:
             out[name] = float(given)
         else:
             same = [k.disposal_cost for k in known if k.unit == m.unit]
-            out[name] = max(same) if same else top_any
+            out[name] = max(same) if same else top_any  # type: ignore[assignment, type-var]
     return out
 
 
@@ -127,7 +127,7 @@ def add_operations(pv: ParkModel, *, emergency_cost=None):
     w_out = {p: sum(mats[mn].reuse_weight * c for mn, c in case.process_of(p).outputs.items()
                     if mats[mn].is_byproduct and mats[mn].reuse_weight) for p in pv.plants}
     ranged = [p for p in pv.plants if not case.plants[p].is_candidate and w_out[p]
-              and (case.plants[p].activity_max > case.plants[p].activity_min or p in pv._close_set)]
+              and (case.plants[p].activity_max > case.plants[p].activity_min or p in pv._close_set)]  # type: ignore[attr-defined]
     m.op_above = pyo.Var(pyo.Set(initialize=ranged), within=pyo.NonNegativeReals)
     m.op_above_def = pyo.Constraint(ranged, rule=lambda _, p: m.op_above[p] >= w_out[p] * (
         m.a[p] - case.plants[p].activity_min))
@@ -137,7 +137,7 @@ def add_operations(pv: ParkModel, *, emergency_cost=None):
                                   + sum(m.op_unmet[mn] / mats[mn].min_sale for mn in demand))
     m.e_op_dump_cost = pyo.Expression(expr=sum(pen[mn] * m.op_dump[p, mn] for p, mn in nowhere))
     m.e_op_cost = pyo.Expression(expr=m.e_cost + m.e_op_dump_cost)
-    pv.op_floored, pv.op_nowhere = floored, nowhere
+    pv.op_floored, pv.op_nowhere = floored, nowhere  # type: ignore[attr-defined]
 
 
 @dataclass
@@ -192,9 +192,9 @@ class Operations:
         pm.set_limits({})
         for key, var in pm.binaries().items():
             if key in structure:
-                var.fix(int(round(structure[key])))
-            elif not var.fixed:
-                var.fix(0)
+                var.fix(int(round(structure[key])))  # type: ignore[attr-defined]
+            elif not var.fixed:  # type: ignore[attr-defined]
+                var.fix(0)  # type: ignore[attr-defined]
         add_operations(pm, emergency_cost=emergency_cost)
         m = pm.m
         self.capacity = {}
@@ -211,7 +211,7 @@ class Operations:
         if m.find_component("objective") is not None:
             m.del_component("objective")
         m.objective = pyo.Objective(expr=sum(self.stage_exprs.values()), sense=pyo.minimize)
-        pm._objective_name = "operations"
+        pm._objective_name = "operations"  # type: ignore[assignment]
         self.h, self.cols = pm.to_highs(self.opts)
         self.h.changeObjectiveSense(highspy.ObjSense.kMinimize)
         index = {id(v): k for k, v in enumerate(self.cols)}
@@ -272,7 +272,7 @@ class Operations:
             k = self._col(m.f[i])
             if k is not None:
                 changed.append(k)
-                h.changeColBounds(k, self.lower0[k], min(self.upper0[k], max(0.0, 1 - s) * pm.x_ub[i]))
+                h.changeColBounds(k, self.lower0[k], min(self.upper0[k], max(0.0, 1 - s) * pm.x_ub[i]))  # type: ignore[attr-defined]
         rows0 = h.getNumRow()
         try:
             short = self._run_stage("short")
@@ -302,8 +302,8 @@ class Operations:
     def _collect(self, label: str, tables: bool) -> Run:
         pm, m, case = self.pm, self.pm.m, self.case
         mats = case.materials
-        short = {p: float(m.op_short[p].value or 0.0) for p in pm.op_floored}
-        dumped = {k: float(m.op_dump[k].value or 0.0) for k in pm.op_nowhere}
+        short = {p: float(m.op_short[p].value or 0.0) for p in pm.op_floored}  # type: ignore[attr-defined]
+        dumped = {k: float(m.op_dump[k].value or 0.0) for k in pm.op_nowhere}  # type: ignore[attr-defined]
         run = Run(label, cost=float(pyo.value(m.e_op_cost)), reuse_model=float(pyo.value(m.e_op_reuse)),
                   shortfall={p: v for p, v in short.items() if v > EPS},
                   dumped={k: v for k, v in dumped.items() if v > EPS})
@@ -316,12 +316,12 @@ class Operations:
             mat = mats[mn]
             if mat.is_byproduct and mat.is_mass:
                 a = sol.activity.get(p, 0.0)
-                gen += mat.tonnes * case.process_of(p).outputs[mn] * (a if abs(a) >= EPS else 0.0)
+                gen += mat.tonnes * case.process_of(p).outputs[mn] * (a if abs(a) >= EPS else 0.0)  # type: ignore[operator]
         for x in pm.exchanges:
             mat = mats[x.material]
             if mat.is_byproduct and mat.is_mass:
                 fl = sol.flow.get(x.key, 0.0)
-                reused += mat.tonnes * (fl if fl >= EPS else 0.0)
+                reused += mat.tonnes * (fl if fl >= EPS else 0.0)  # type: ignore[operator]
         run.reuse, run.generated = reused, gen
         run.reuse_rate = reused / gen if gen > EPS else 0.0
         if tables:
@@ -411,7 +411,7 @@ def reach(g: nx.DiGraph, plant: str | None = None, exchange: tuple | None = None
             return {}
         d = nx.single_source_shortest_path_length(g, plant)
         return {p: k for p, k in d.items() if p != plant}
-    src, dst, _ = exchange
+    src, dst, _ = exchange  # type: ignore[misc]
     if dst not in g:
         return {}
     return {p: k + 1 for p, k in nx.single_source_shortest_path_length(g, dst).items() if p != src or k > 0}
@@ -491,14 +491,14 @@ class OutageReport:
             self.indicators.to_csv(tmp / "graph_indicators.csv", index=False)
             if self.montecarlo is not None:
                 self.montecarlo.to_csv(tmp / "montecarlo.csv", index=False)
-                self.montecarlo_summary.to_csv(tmp / "montecarlo_summary.csv")
+                self.montecarlo_summary.to_csv(tmp / "montecarlo_summary.csv")  # type: ignore[union-attr]
             if self.resilient is not None:
                 self.resilient.table.to_csv(tmp / "resilient.csv", index=False)
         return write_whole(out_dir, fill)
 
 
 def _structure(pm: ParkModel) -> dict:
-    return {k: int(round(v.value or 0.0)) for k, v in pm.binaries().items()}
+    return {k: int(round(v.value or 0.0)) for k, v in pm.binaries().items()}  # type: ignore[attr-defined]
 
 
 def _sum_by(d: dict, key) -> dict:
@@ -526,26 +526,26 @@ def compare_runs(case: Case, base: Run, run: Run, g: nx.DiGraph, *, kind: str, e
     if run.sol is None:
         return row, []
     s0, s1 = base.sol, run.sol
-    d0, d1 = _sum_by(s0.disposal, lambda k: k[1]), _sum_by(s1.disposal, lambda k: k[1])
+    d0, d1 = _sum_by(s0.disposal, lambda k: k[1]), _sum_by(s1.disposal, lambda k: k[1])  # type: ignore[attr-defined]
     stranded = {mn: d1.get(mn, 0.0) - d0.get(mn, 0.0) for mn in set(d0) | set(d1)}
     stranded = {mn: v for mn, v in stranded.items() if v > 1e-3 and mats[mn].is_byproduct}
-    act0, act1 = s0.activity, s1.activity
+    act0, act1 = s0.activity, s1.activity  # type: ignore[attr-defined]
     made0 = {(p, mn): c * act0.get(p, 0.0) for p in case.plants for mn, c in case.process_of(p).outputs.items()}
     made1 = {(p, mn): c * act1.get(p, 0.0) for p in case.plants for mn, c in case.process_of(p).outputs.items()}
     lost_in: dict = {}
     reduced: dict = {}
-    for key, f0 in s0.flow.items():
+    for key, f0 in s0.flow.items():  # type: ignore[attr-defined]
         src, dst, mn = key
         if f0 <= EPS or (kind == "plant" and dst == element):
             continue
-        drop = f0 - s1.flow.get(key, 0.0)
+        drop = f0 - s1.flow.get(key, 0.0)  # type: ignore[attr-defined]
         if drop <= 1e-6 * max(1.0, f0):
             continue
         supply_fell = (kind == "exchange" and key == tuple(element)) or \
             made1.get((src, mn), 0.0) < made0.get((src, mn), 0.0) - 1e-6 * max(1.0, made0.get((src, mn), 0.0))
         target = lost_in if supply_fell else reduced
         target[(dst, mn)] = target.get((dst, mn), 0.0) + drop
-    b0, b1 = s0.purchase, s1.purchase
+    b0, b1 = s0.purchase, s1.purchase  # type: ignore[attr-defined]
     lost_prod = {p: act0.get(p, 0.0) - act1.get(p, 0.0) for p in case.plants
                  if act0.get(p, 0.0) - act1.get(p, 0.0) > 1e-6 * max(1.0, act0.get(p, 0.0))
                  and not (kind == "plant" and p == element)}
@@ -667,7 +667,7 @@ def outages(case: Case, *, share: float = 1.0, plants: list[str] | None = None, 
         keys = []
     else:
         keys = [tuple(k) for k in exchanges]
-        unknown = [k for k in keys if k not in set(carried)]
+        unknown = [k for k in keys if k not in set(carried)]  # type: ignore[misc]
         if unknown:
             raise ValueError(f"exchange(s) {unknown} carry no flow in the chosen network; it carries "
                              f"{len(carried)}: {carried[:5]}{' ...' if len(carried) > 5 else ''}")
@@ -676,7 +676,7 @@ def outages(case: Case, *, share: float = 1.0, plants: list[str] | None = None, 
     n, total = 0, len(running) + len(keys)
     for kind, items in (("plant", running), ("exchange", keys)):
         for el in items:
-            run = ops.solve({el: share}, label=el) if kind == "plant" else ops.solve(exchanges={el: share},
+            run = ops.solve({el: share}, label=el) if kind == "plant" else ops.solve(exchanges={el: share},  # type: ignore[arg-type, dict-item]
                                                                                       label=str(el))
             row, eff = compare_runs(case, intact, run, g, kind=kind, element=el, share=share)
             rows.append(row)
@@ -718,11 +718,11 @@ def _fix_to_result(pm: ParkModel, result: Result):
     running = dict(zip(result.plants["plant"], result.plants["built"]))
     for key, var in pm.binaries().items():
         if key[0] == "plant":
-            var.set_value(1 if built.get(key[1], -1) == key[2] else 0)
+            var.set_value(1 if built.get(key[1], -1) == key[2] else 0)  # type: ignore[attr-defined]
         elif key[0] == "exchange":
-            var.set_value(1 if tuple(key[1:]) in opened else 0)
+            var.set_value(1 if tuple(key[1:]) in opened else 0)  # type: ignore[attr-defined]
         else:
-            var.set_value(1 if running.get(key[1], True) else 0)
+            var.set_value(1 if running.get(key[1], True) else 0)  # type: ignore[attr-defined]
 
 
 def criticality(case: Case, **kw) -> dict[str, float]:
@@ -909,7 +909,7 @@ def _scenario_view(pm: ParkModel, block) -> ParkModel:
     view = object.__new__(ParkModel)
     view.__dict__.update(pm.__dict__)
     view.m = block
-    view.kpi = None
+    view.kpi = None  # type: ignore[attr-defined]
     return view
 
 
@@ -945,7 +945,7 @@ def _build_scenario(pm: ParkModel, name: str, plants: dict, exchanges: dict, eme
     blk.out_plant = pyo.Constraint(list(plants), rule=lambda _, p: blk.a[p] <= max(0.0, 1 - plants[p]) * cap(p))
     for key, s in exchanges.items():
         i = pm.x_by_key[tuple(key)]
-        blk.f[i].setub(max(0.0, 1 - s) * pm.x_ub[i])
+        blk.f[i].setub(max(0.0, 1 - s) * pm.x_ub[i])  # type: ignore[attr-defined]
     return blk
 
 
@@ -959,13 +959,13 @@ def _scenario_best(case, o, share, emergency_cost, time_limit, sense: str, lost:
     ``lost`` (``sense="reuse"``). None when the solver finds nothing."""
     pm = ParkModel(case)
     pm.set_limits(dict(case.limits))
-    blk = _build_scenario(pm, "outage", *_split(o, share), emergency_cost)
+    blk = _build_scenario(pm, "outage", *_split(o, share), emergency_cost)  # type: ignore[call-arg]
     if sense == "lost":
         pm.m.objective = pyo.Objective(expr=blk.e_op_short, sense=pyo.minimize)
     else:
-        blk.lost = pyo.Constraint(expr=blk.e_op_short <= lost + LOST_TOL)
+        blk.lost = pyo.Constraint(expr=blk.e_op_short <= lost + LOST_TOL)  # type: ignore[operator]
         pm.m.objective = pyo.Objective(expr=1e-3 * blk.e_op_reuse, sense=pyo.maximize)
-    pm._objective_name = "outage"
+    pm._objective_name = "outage"  # type: ignore[assignment]
     try:
         pm.run(Options(time_limit=time_limit, mip_gap=0.0), explain=False)
     except (InfeasibleError, SolverError):
@@ -1036,7 +1036,7 @@ def resilient(case: Case, floor: float | None = 0.9, outages: list | None = None
         least[o] = v
     scen = {}
     for k, o in enumerate(items):
-        blk = _build_scenario(pm, f"outage_{k}", *_split(o, share), emergency_cost)
+        blk = _build_scenario(pm, f"outage_{k}", *_split(o, share), emergency_cost)  # type: ignore[call-arg]
         blk.lost = pyo.Constraint(expr=blk.e_op_short <= least[o] + LOST_TOL)
         if floor is not None:
             blk.floor = pyo.Constraint(expr=1e-3 * blk.e_op_reuse >= 1e-3 * target)
@@ -1070,7 +1070,7 @@ def resilient(case: Case, floor: float | None = 0.9, outages: list | None = None
                    + (" and " if floor is not None and max_cost_increase is not None else "")
                    + (f"its cost within {max_cost_increase:,.0f} /yr" if max_cost_increase is not None else "")
                    + " under every listed outage together; lower the floor, raise the cap or list fewer outages"]
-        raise InfeasibleError(msg, case.name)
+        raise InfeasibleError(msg, case.name) from None  # the message says why; the solver's error adds nothing
     info.objective_name = "resilient"
     sol = pm.extract(info)
     result = make_result(case, pm.exchanges, sol, {})

@@ -34,7 +34,7 @@ from symbiosis.errors import SymbiosisError
 try:
     import fcntl
 except ImportError:  # pragma: no cover - Windows
-    fcntl = None
+    fcntl = None  # type: ignore[assignment]
 
 TAG = ".symbiosis-"  # temporary sibling folders: .NAME.symbiosis-new-PID-N, -old-, -ready-
 _REASONS = {
@@ -53,7 +53,7 @@ class OutputError(SymbiosisError):
 
 
 def _reason(exc: OSError) -> str:
-    return _REASONS.get(exc.errno, exc.strerror or str(exc))
+    return _REASONS.get(exc.errno, exc.strerror or str(exc))  # type: ignore[arg-type]
 
 
 def _target(out_dir) -> Path:
@@ -299,7 +299,7 @@ def _swap(target: Path, ready: Path) -> None:
 def _output_error(out: Path, exc: OSError) -> OutputError:
     fix = {errno.ENOSPC: "free some space or choose another --out",
            errno.EDQUOT: "free some space or choose another --out",
-           errno.EROFS: "choose --out on a writable disk"}.get(exc.errno, "choose another --out or fix the "
+           errno.EROFS: "choose --out on a writable disk"}.get(exc.errno, "choose another --out or fix the "  # type: ignore[arg-type]
                                                                    "folder's permissions")
     return OutputError(f"cannot write results to {out}/: {_reason(exc)}; nothing was changed there; {fix}")
 

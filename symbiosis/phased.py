@@ -122,7 +122,7 @@ class PhasedModel(ParkModel):
         self.columns = []
         self._objective_name = None
         self.x_index = []        # ParkModel._polish closes idle links by x_index: none here
-        self.x_ub = []
+        self.x_ub: list[float] = []
         self.m = pyo.ConcreteModel(name=f"{case.name} (phased)")
         self.blocks: list[ParkModel] = []
         self.impossible: list[str] = []
@@ -130,7 +130,7 @@ class PhasedModel(ParkModel):
             pm = ParkModel(per.case)
             self.m.add_component(f"period_{t}", pm.m)
             self.blocks.append(pm)
-            self.impossible += [f"in period {per.name}: {r}" for r in pm.impossible]
+            self.impossible += [f"in period {per.name}: {r}" for r in pm.impossible]  # type: ignore[attr-defined]
         self.timings = {"build": 0.0}
         self._discount()
         self._add_builds()
@@ -302,7 +302,7 @@ class PhasedModel(ParkModel):
             raise ValueError(f"unknown objective {name!r} for a phased case; use one of {list(PHASED_OBJECTIVES)}")
         sense = pyo.maximize if name == "reuse" else pyo.minimize
         m.objective = pyo.Objective(expr=self.kpi[name], sense=sense)
-        self._objective_name = name
+        self._objective_name = name  # type: ignore[assignment]
 
     def set_reuse_floor(self, floor: float | None):
         m = self.m
@@ -357,7 +357,7 @@ class PhasedModel(ParkModel):
                 first = self.run(opts, explain=False)
                 tol = opts.reuse_tolerance if opts.reuse_tolerance is not None else self.case.settings.reuse_tolerance
                 best = first.objective
-                self.set_reuse_floor(best * (1 - tol) - 1e-8 * max(1.0, abs(best)))
+                self.set_reuse_floor(best * (1 - tol) - 1e-8 * max(1.0, abs(best)))  # type: ignore[arg-type, operator]
                 self.set_objective("cost")
                 info = self.run(opts, explain=False)
                 info.stages = [{"objective": "reuse", "value": first.objective, "bound": first.bound,
@@ -395,7 +395,7 @@ class PhasedModel(ParkModel):
         self.set_period_limits(drop={(t, k) for t, k, _ in limits})
         self.m.del_component("objective") if self.m.find_component("objective") is not None else None
         self.m.objective = pyo.Objective(expr=0)
-        self._objective_name = "feasibility"
+        self._objective_name = "feasibility"  # type: ignore[assignment]
         try:
             self.run(diag, explain=False)
         except (InfeasibleError, SolverError):
@@ -440,7 +440,7 @@ class PhasedModel(ParkModel):
                 num = sum(pm.m.f[i] for i in pm.x_index if pm.exchanges[i].material == mn)
                 den = sum(pm.case.process_of(p).outputs[mn] * pm.m.a[p] for p, m2 in pm.outputs if m2 == mn)
             else:
-                num, den = pm.kpi["reuse_gross"], pm.byproduct_generated_expr()
+                num, den = pm.kpi["reuse_gross"], pm.byproduct_generated_expr()  # type: ignore[attr-defined]
             if isinstance(den, (int, float)):
                 return None, "fraction", True
             best = self._best_ratio(num, den, val, diag)
@@ -450,11 +450,11 @@ class PhasedModel(ParkModel):
         elif key == "new_plants":
             expr, sense, unit = sum(m.v[k] for k in self.build_keys if k[2] == t), pyo.minimize, "plants"
         elif key == "min_reuse":
-            expr, sense, unit = pm.kpi["reuse_gross"], pyo.maximize, "t/yr"
+            expr, sense, unit = pm.kpi["reuse_gross"], pyo.maximize, "t/yr"  # type: ignore[attr-defined]
         elif key in ("co2", "disposal"):
-            expr, sense, unit = pm.kpi[key], pyo.minimize, "t/yr"
+            expr, sense, unit = pm.kpi[key], pyo.minimize, "t/yr"  # type: ignore[attr-defined]
         elif key == "cost":
-            expr, sense, unit = pm.kpi["cost"], pyo.minimize, f"{money}/yr"
+            expr, sense, unit = pm.kpi["cost"], pyo.minimize, f"{money}/yr"  # type: ignore[attr-defined]
         else:
             return None, "", True
         if isinstance(expr, (int, float)):
@@ -595,7 +595,7 @@ def make_phased_result(pm: PhasedModel, info: SolveInfo, *, myopic: bool = False
     # a link opens in the first period it is open in the tables (carries flow, or costs
     # something): a link with capex opens in the period o says (o <= z), a free link the
     # solver left switched on without flow does not count
-    opened_in = {}
+    opened_in: dict = {}
     for t, per in enumerate(pm.periods):
         ex = results[per.name].exchanges
         for key in zip(ex.loc[ex["open"] & ~ex["existing"], "source"], ex.loc[ex["open"] & ~ex["existing"], "target"],

@@ -9,7 +9,6 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Optional
 
-import typer
 from rich.table import Table
 
 from symbiosis.terminal import console, fail, fmt
@@ -26,8 +25,8 @@ def run_phased(c, out: Path, objective: Optional[str] = None, myopic: bool = Fal
                                 "'periods:' with each period's start and years (see docs/phased.md)")]))
     kw = dict(time_limit=time_limit, mip_gap=mip_gap, threads=threads)
     try:
-        res = optimize_phased(c, objective, myopic=myopic, **kw)
-        other = optimize_phased(c, objective, myopic=not myopic, **kw) if compare_myopic else None
+        res = optimize_phased(c, objective, myopic=myopic, **kw)  # type: ignore[arg-type]
+        other = optimize_phased(c, objective, myopic=not myopic, **kw) if compare_myopic else None  # type: ignore[arg-type]
     except (InfeasibleError, SolverError) as exc:
         fail(exc)
     except ValueError as exc:

@@ -186,28 +186,28 @@ def resolve_policy(spec, plants: dict, processes: dict, materials: dict, period:
             if p not in plants:
                 problem(e, f"unknown plant {p!r}")
         chosen = bool(r.processes or r.plants)
-        members = tuple(sorted(
+        chosen_members: tuple[str, ...] = tuple(sorted(
             p for p, pl in plants.items()
             if (not r.parks or pl.park in set(r.parks))
             and (not chosen or pl.process in set(r.processes) or p in set(r.plants))))
-        if chosen and not members:
+        if chosen and not chosen_members:
             problem(e, "the rule holds no plant: its processes/plants are not in its parks")
             continue
         per_unit = ""
         quiet: list[str] = []
-        cap = _tce(r.max, period, e, lambda _e, msg: quiet.append(msg))
+        cap = _tce(r.max, period, e, lambda _e, msg, quiet=quiet: quiet.append(msg))
         if cap is None:  # not tce per period: tce per unit of each plant's activity (a product standard)
-            units = sorted({processes[plants[p].process].activity_unit for p in members
+            units = sorted({processes[plants[p].process].activity_unit for p in chosen_members
                             if plants[p].process in processes})
             if len(units) != 1:
                 problem(e, f"max {r.max!r} is not tce per {period}, and a cap per unit of product needs plants "
                            f"of one activity unit (these have {units}): name processes: [...] or plants: [...]")
                 continue
             per_unit = units[0]
-            cap = _tce(r.max, per_unit, e, lambda _e, msg: problem(
-                _e, f"{msg} (the cap is either tce per {period} or tce per {per_unit} of product)"))
+            cap = _tce(r.max, per_unit, e, lambda _e, msg, unit=per_unit: problem(
+                _e, f"{msg} (the cap is either tce per {period} or tce per {unit} of product)"))
         if cap is not None:
-            energy.append(EnergyRule(name, members, cap, r.source or "", per_unit))
+            energy.append(EnergyRule(name, chosen_members, cap, r.source or "", per_unit))
     markets = []
     for name, r in spec.markets.items():
         e = f"policy.markets.{name}"

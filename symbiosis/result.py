@@ -15,6 +15,7 @@ import pandas as pd
 from symbiosis.case import Case
 from symbiosis.frames import rows as table_rows
 from symbiosis.graph import Exchange
+from symbiosis.hooks import provided
 from symbiosis.outdir import OutputError, write_whole  # noqa: F401 - re-exported
 
 EPS = 1e-6
@@ -90,9 +91,10 @@ class Result:
         return write_results_workbook(self, path, status_quo=status_quo)
 
     def to_html(self, path: str | os.PathLike, **kw) -> Path:
-        """Write the interactive network view (self-contained HTML)."""
-        from symbiosis.views import network_html
-        return network_html(self, path, **kw)
+        """Write the interactive network view (self-contained HTML):
+        :func:`symbiosis.views.network_html` (a hook: results import no view, see
+        :mod:`symbiosis.hooks`)."""
+        return provided("Result.to_html")(self, path, **kw)
 
     def write(self, out_dir: str | os.PathLike, *, html: bool = True, extra=None,
               parquet: bool | None = None) -> list[Path]:
@@ -308,7 +310,7 @@ def compute_kpis(case: Case, plants, ex, market, inputs, materials, info) -> pd.
     byp = materials[materials["kind"] == "byproduct"]
     in_mass = byp["material"].map(lambda mn: mats[mn].is_mass).astype(bool) if len(byp) else []
     mass_byp = byp[in_mass] if len(byp) else byp
-    other_byp = byp[~in_mass] if len(byp) else byp
+    other_byp = byp[~in_mass] if len(byp) else byp  # type: ignore[operator]  # a Series where byp has rows
     t_per_unit = mass_byp["material"].map(lambda mn: mats[mn].tonnes) if len(mass_byp) else 0.0
     generated = float((mass_byp["generated"] * t_per_unit).sum()) if len(mass_byp) else 0.0
     reused = float((mass_byp["exchanged"] * t_per_unit).sum()) if len(mass_byp) else 0.0

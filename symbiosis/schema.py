@@ -7,7 +7,7 @@ Schema generated from here.
 """
 from __future__ import annotations
 
-from typing import Annotated, Any, Literal, Union
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, WithJsonSchema
 
@@ -326,7 +326,7 @@ class CaseSpec(_Strict):
                                 "is merged over, as a scenario is: e.g. a phased plan of a shipped case.")
     library: str | list[str] | None = Field(None, description="Process library folder(s), relative to the "
                                             "case file; default: the shipped models/.")
-    units: UnitsSpec = Field(default_factory=UnitsSpec)
+    units: UnitsSpec = Field(default_factory=UnitsSpec)  # type: ignore[arg-type]
     materials: dict[str, MaterialSpec] = Field(default_factory=dict,
                                                description="New materials, or fields overriding the library's.")
     processes: dict[str, ProcessSpec] = Field(default_factory=dict, description="Processes local to the case.")
@@ -334,10 +334,10 @@ class CaseSpec(_Strict):
     exchanges: list[ExchangeSpec] = Field(default_factory=list)
     distances: list[DistanceSpec] = Field(default_factory=list, description="Distance table: "
                                           "[{from, to, km}], overriding coordinates for these pairs.")
-    limits: LimitsSpec = Field(default_factory=LimitsSpec, description="Budgets, caps and policy floors.")
+    limits: LimitsSpec = Field(default_factory=LimitsSpec, description="Budgets, caps and policy floors.")  # type: ignore[arg-type]
     policy: PolicySpec = Field(default_factory=PolicySpec, description="Policy rules as data: group caps "
                                "(capacity replacement) and energy caps (symbiosis.policy).")
-    settings: SettingsSpec = Field(default_factory=SettingsSpec)
+    settings: SettingsSpec = Field(default_factory=SettingsSpec)  # type: ignore[arg-type]
     scenarios: dict[str, dict] | None = Field(None, description="Named overrides of this case "
                                               "(merged over it), for compare.")
     periods: list[PeriodSpec] | None = Field(None, description="Planning periods (five-year plans) for "

@@ -318,8 +318,8 @@ class HighsSolver:
             h.changeColsBounds(len(idx), idx, lower, upper)
             integer = np.fromiter((cols[j].is_integer() for j in changed), dtype=bool, count=len(idx))
             if self._integrality_dirty or not np.array_equal(integer, self._integer[idx]):
-                types = np.where(integer, highspy.HighsVarType.kInteger, highspy.HighsVarType.kContinuous)
-                h.changeColsIntegrality(len(idx), idx, types)
+                kinds = (highspy.HighsVarType.kContinuous, highspy.HighsVarType.kInteger)
+                h.changeColsIntegrality(len(idx), idx, np.array([kinds[int(k)] for k in integer]))
                 self._integer[idx] = integer
                 self.is_mip = bool(self._integer.any())
         self._col_state = state

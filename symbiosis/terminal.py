@@ -44,13 +44,13 @@ def setup_logging(quiet: bool = False, verbose: int = 0) -> None:
     # the width follows COLUMNS at each invocation (rich reads it once, when a Console is made)
     cols = os.environ.get("COLUMNS", "")
     for c in (console, err_console):
-        c.width = int(cols) if cols.isdigit() and int(cols) > 0 else None
+        c.width = int(cols) if cols.isdigit() and int(cols) > 0 else None  # type: ignore[assignment]
     from rich.logging import RichHandler
     for h in list(log.handlers):
         if getattr(h, "_symbiosis", False):
             log.removeHandler(h)
     handler = RichHandler(console=err_console, show_path=False, show_time=verbose >= 2, markup=False)
-    handler._symbiosis = True
+    handler._symbiosis = True  # type: ignore[attr-defined]
     log.addHandler(handler)
     log.setLevel(level)
     log.propagate = False
@@ -162,7 +162,7 @@ def progress(label: str, total: Optional[int] = None) -> Iterator[ProgressFn]:
     (shown with ``-v``). Under ``--quiet``: nothing.
     """
     if _state["quiet"]:
-        yield lambda done, total=None, message="": None
+        yield lambda done, total=None, message="": None  # type: ignore[misc]
         return
     if not err_console.is_terminal:
         def cb(done, total=None, message=""):

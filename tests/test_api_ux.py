@@ -124,14 +124,40 @@ def test_cli_help_and_validate_load_no_solver_plots_or_dask(argv):
     assert _loaded_after(code) == []
 
 
-# ---------------------------------------------------------------- import cycles
-#: cycles known today; this list may only shrink (remove a set once its cycle is gone)
-KNOWN_CYCLES = [
-    # Case.with_changes / build_graph; io <-> excel workbooks; io reads a case's periods with
-    # symbiosis.periods, which builds Period objects of symbiosis.case (one cluster, issue 10)
-    {"case", "changes", "excel", "graph", "io", "periods"},
-    {"result", "views"},                          # Result.to_html draws; views.read_result builds a Result
+# ---------------------------------------------------------------- layers and import cycles
+#: The package's layers, lowest first: a module imports only modules of its own layer or
+#: a lower one (at the top of the file or inside a function: both count). The pipeline
+#: reads a file (io), builds the Case (domain), its graph and model, solves and reads the
+#: result; io sits above the domain because it builds Case objects. A new module is put
+#: in its layer here (the one place); CONTRIBUTING.md draws the same map.
+LAYERS: list[tuple[str, set[str]]] = [
+    ("base", {"errors", "fmt", "_pint", "units", "schema", "attribution", "comparison", "outdir", "hooks"}),
+    ("domain", {"case", "policy"}),
+    ("io", {"files", "excel", "changes", "periods", "io", "examples"}),
+    ("graph", {"graph", "generate"}),
+    ("model", {"model"}),
+    ("result", {"result", "loadresult", "check"}),
+    ("solve", {"api"}),
+    ("analysis", {"decision", "sweep", "gains", "outages", "phased"}),
+    ("views", {"views"}),
+    ("cli", {"cli", "commands", "terminal", "tables", "phased_print", "__main__"}),
 ]
+
+#: imports against the layers known today (importer, imported); this list may only shrink
+KNOWN_AGAINST = {
+    ("decision", "views"),  # the Pareto front's PNG: decision.write_png (views.images)
+    ("gains", "views"),     # gains colours plants by company and writes its report (views.network, views.report)
+    ("outages", "views"),   # the outage report's network and page (views.network, views.report)
+}
+
+
+def _layer_of(module: str) -> int:
+    top = module.split(".")[0]
+    for i, (_, names) in enumerate(LAYERS):
+        if top in names:
+            return i
+    raise AssertionError(f"symbiosis/{module.replace('.', '/')}.py is in no layer: add it to LAYERS in "
+                         "tests/test_api_ux.py (and to the map in CONTRIBUTING.md)")
 
 
 def _imports() -> dict[str, set[str]]:
@@ -159,6 +185,10 @@ def _imports() -> dict[str, set[str]]:
                 targets = [a.name for a in node.names]
             elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
                 targets = [f"{node.module}.{a.name}" for a in node.names] + [node.module]
+            elif (isinstance(node, ast.Call) and node.args and isinstance(node.args[0], ast.Constant)
+                  and (getattr(node.func, "attr", None) == "import_module"
+                       or getattr(node.func, "id", None) in ("import_module", "__import__"))):
+                targets = [str(node.args[0].value)]  # importlib.import_module("symbiosis.x") counts too
             for t in targets:
                 o = owner(t)
                 if o and o != m and not (o == m.rpartition(".")[0]) :
@@ -195,16 +225,53 @@ def _cycles(edges: dict[str, set[str]]) -> list[set[str]]:
     return out
 
 
-def _top(names: set[str]) -> set[str]:
-    return {n.split(".")[0] for n in names}
-
-
-def test_no_new_import_cycle():
+def test_no_import_cycle():
     cycles = _cycles(_imports())
-    for c in cycles:
-        assert any(_top(c) <= known for known in KNOWN_CYCLES), \
-            f"new import cycle: {' <-> '.join(sorted(c))}; import what is shared from a lower module"
-    assert not any({"cli", "commands"} <= _top(c) for c in cycles)  # ended: commands import terminal, tables
+    assert not cycles, "import cycles: " + "; ".join(" <-> ".join(sorted(c)) for c in cycles) + \
+        " (import what is shared from a lower module)"
+
+
+def _against(edges: dict[str, set[str]]) -> set[tuple[str, str]]:
+    return {(m.split(".")[0], o.split(".")[0]) for m, targets in edges.items() for o in targets
+            if _layer_of(o) > _layer_of(m)}
+
+
+def test_imports_follow_the_layers():
+    against = _against(_imports())
+    new = sorted(against - KNOWN_AGAINST)
+    assert not new, ("imports against the layers (lower -> higher): "
+                     + ", ".join(f"{a} -> {b} ({LAYERS[_layer_of(a)][0]} -> {LAYERS[_layer_of(b)][0]})" for a, b in new)
+                     + "; move the code to the higher layer, or give the lower one a hook (symbiosis/hooks.py)")
+    assert KNOWN_AGAINST <= against, f"gone, remove from KNOWN_AGAINST: {sorted(KNOWN_AGAINST - against)}"
+    # the domain reads no file, builds no graph; a result draws no view
+    assert not {o.split(".")[0] for o in _imports()["case"]} & {"io", "files", "changes", "excel", "graph"}
+    assert not any(o.startswith("views") for o in _imports()["result"])
+
+
+def test_the_layer_check_sees_an_import_against_the_layers():
+    edges = {"case": {"units"}, "io": {"case"}, "result": {"views.network", "graph"}}
+    assert _against(edges) == {("result", "views")}
+
+
+def test_hooks_are_wired_upwards():
+    """Every hook a module asks for (symbiosis.hooks.provided("Class.method")) is wired by
+    the package face, to a function of a higher layer that exists."""
+    import importlib
+
+    from symbiosis import hooks
+    asked: dict[str, str] = {}
+    for f in (ROOT / "symbiosis").rglob("*.py"):
+        for node in ast.walk(ast.parse(f.read_text(encoding="utf-8"))):
+            if (isinstance(node, ast.Call) and getattr(node.func, "id", None) == "provided" and node.args
+                    and isinstance(node.args[0], ast.Constant)):
+                asked[node.args[0].value] = f.relative_to(ROOT / "symbiosis").with_suffix("").as_posix()
+    assert asked, "the walker found no hook"
+    assert set(asked) == set(hooks.WIRED), (sorted(asked), sorted(hooks.WIRED))
+    for name, caller in asked.items():
+        module, _, function = hooks.WIRED[name].partition(":")
+        assert callable(getattr(importlib.import_module(module), function))
+        provider = module[len("symbiosis."):]
+        assert _layer_of(provider) > _layer_of(caller.replace("/", ".")), (name, caller, provider)
 
 
 def test_the_cycle_walker_sees_a_cycle():

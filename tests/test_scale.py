@@ -14,6 +14,7 @@ import yaml
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+import symbiosis.files as sfiles
 import symbiosis.io as sio
 from symbiosis.errors import CaseError
 from symbiosis.units import UnitProblem, to_float
@@ -47,9 +48,9 @@ def test_flow_lists_read_as_pyyaml_reads_them(tmp_path_factory, rows, tail):
     tmp = tmp_path_factory.mktemp("flow")
     lines = ["- {" + ", ".join(f"{k}: {v}" for k, v in row) + "}" for row in rows]
     text = "name: x\nexchanges:\n" + "\n".join(lines) + "\n" + tail
-    with mock.patch.object(sio, "_FLOW_MIN", 1):
+    with mock.patch.object(sfiles, "_FLOW_MIN", 1):
         fast = _read(tmp, text)
-    with mock.patch.object(sio, "_FLOW_MIN", 10 ** 9):  # no fast path: the C and Python loaders only
+    with mock.patch.object(sfiles, "_FLOW_MIN", 10 ** 9):  # no fast path: the C and Python loaders only
         slow = _read(tmp, text)
     assert fast == slow
     try:
@@ -61,17 +62,17 @@ def test_flow_lists_read_as_pyyaml_reads_them(tmp_path_factory, rows, tail):
 
 
 def test_flow_list_is_read_by_the_fast_path_and_keeps_line_numbers(tmp_path, monkeypatch):
-    monkeypatch.setattr(sio, "_FLOW_MIN", 100)
+    monkeypatch.setattr(sfiles, "_FLOW_MIN", 100)
     rows = [f"- {{from: p{i}, to: q{i}, material: ash, distance: {i}.5 km, force: true}}" for i in range(150)]
     text = "name: x\nexchanges:\n" + "\n".join(rows) + "\nplants:\n  a: [1\n"
-    stripped, lists = sio._flow_lists(text)
+    stripped, lists = sfiles._flow_lists(text)
     assert len(lists["exchanges"]) == 150 and lists["exchanges"][7] == {
         "from": "p7", "to": "q7", "material": "ash", "distance": "7.5 km", "force": True}
     assert stripped.count("\n") == text.count("\n")
     with pytest.raises(CaseError) as err:  # the syntax error after the list names its own line
         _read_raise(tmp_path, text)
     assert "line 155" in str(err.value) or "line 154" in str(err.value)
-    monkeypatch.setattr(sio, "_FLOW_MIN", 10 ** 9)
+    monkeypatch.setattr(sfiles, "_FLOW_MIN", 10 ** 9)
     with pytest.raises(CaseError) as slow:
         _read_raise(tmp_path, text)
     assert str(slow.value) == str(err.value)
@@ -84,7 +85,7 @@ def _read_raise(tmp_path, text):
 
 
 def test_duplicate_key_in_a_fast_line_is_refused(tmp_path, monkeypatch):
-    monkeypatch.setattr(sio, "_FLOW_MIN", 1)
+    monkeypatch.setattr(sfiles, "_FLOW_MIN", 1)
     with pytest.raises(CaseError, match="twice"):
         _read_raise(tmp_path, "exchanges:\n- {from: a, from: b}\n")
 

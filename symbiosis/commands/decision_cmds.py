@@ -46,7 +46,8 @@ def _fmt_value(name: str, v: float, money: str) -> str:
 
 @app.command()
 def pareto(case: Path = typer.Argument(..., help="Case file (.yaml or .xlsx)."),
-           x: str = typer.Option("cost", "--x", callback=check_axis, help="Objective on the x axis: cost | profit | reuse | co2 | disposal."),
+           x: str = typer.Option("cost", "--x", callback=check_axis,
+                                  help="Objective on the x axis: cost | profit | reuse | co2 | disposal."),
            y: str = typer.Option("reuse", "--y", callback=check_axis, help="Objective on the y axis."),
            points: int = typer.Option(11, "--points", "-n", min=2, help="Epsilon steps, both ends included."),
            out: Path = typer.Option(Path("out"), "--out", "-o", help="Folder for pareto.csv and pareto.html."),
@@ -102,7 +103,7 @@ def pareto(case: Path = typer.Argument(..., help="Case file (.yaml or .xlsx)."),
             pareto_png(df, Path(out) / "pareto.png")
         except RuntimeError as exc:
             err_console.print(f"error: {exc}", markup=False)
-            raise typer.Exit(5)
+            raise typer.Exit(5) from None
         console.print(f"wrote {out}/pareto.png")
 
 
@@ -110,7 +111,8 @@ def pareto(case: Path = typer.Argument(..., help="Case file (.yaml or .xlsx)."),
 def alternatives(case: Path = typer.Argument(..., help="Case file (.yaml or .xlsx)."),
                  k: int = typer.Option(5, "-k", "--k", min=1, help="How many networks."),
                  objective: Optional[str] = typer.Option(
-                     None, callback=check_objective, help="reuse | cost | profit | co2 | disposal | reuse-then-cost (default: the case's)."),
+                     None, callback=check_objective,
+                     help="reuse | cost | profit | co2 | disposal | reuse-then-cost (default: the case's)."),
                  limit: Optional[List[str]] = typer.Option(None, "--limit", help=LIMIT_HELP),
                  out: Optional[Path] = typer.Option(None, "--out", "-o", help="Also write alternatives.csv here."),
                  scenario: Optional[str] = typer.Option(None, help="One of the case's scenarios."),
@@ -164,7 +166,8 @@ def explain(case: Path = typer.Argument(..., help="Case file (.yaml or .xlsx).")
             exchange: Optional[str] = typer.Option(None, "--exchange", "-e", help="One exchange, FROM->TO:material."),
             plant: Optional[str] = typer.Option(None, "--plant", "-p", help="One plant."),
             objective: Optional[str] = typer.Option(
-                None, callback=check_objective, help="reuse | cost | profit | co2 | disposal | reuse-then-cost (default: the case's)."),
+                None, callback=check_objective,
+                help="reuse | cost | profit | co2 | disposal | reuse-then-cost (default: the case's)."),
             break_even: int = typer.Option(10, "--break-even", help="Bisect the break-even subsidy of this many "
                                            "rejected exchanges (smallest regret first); 0: none, -1: all."),
             limit: Optional[List[str]] = typer.Option(None, "--limit", help=LIMIT_HELP),

@@ -34,7 +34,7 @@ def parse_price_bounds(texts: list[str] | None) -> dict | None:
             bounds = tuple(float(v) if v.strip() else None for v in (lo, hi))
         except ValueError:
             raise ValueError(f"--price {text!r}: LOW and HIGH must be numbers (money per unit) or empty") from None
-        if None not in bounds and bounds[0] > bounds[1]:
+        if None not in bounds and bounds[0] > bounds[1]:  # type: ignore[operator]
             raise ValueError(f"--price {text!r}: LOW is above HIGH")
         out[name.strip()] = bounds
     return out

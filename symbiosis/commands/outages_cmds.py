@@ -122,7 +122,7 @@ def outages(case: Path = typer.Argument(..., help="Case file (.yaml or .xlsx).")
         fail(exc)
     except SchedulerError as exc:
         err_console.print(f"error: {exc}", markup=False, highlight=False, soft_wrap=True)
-        raise typer.Exit(2)
+        raise typer.Exit(2) from None
     except ValueError as exc:
         fail(CaseError([Problem("--plant/--objective/--resilient", "", str(exc))]))
     print_outages(c, rep, top=top)

@@ -54,7 +54,7 @@ def _read_result_dir(folder: Path):
         return load_result(folder)
     except (FileNotFoundError, KeyError, ValueError) as exc:
         err_console.print(f"error: {folder} does not hold a result written by `symbiosis solve` ({exc})")
-        raise typer.Exit(2)
+        raise typer.Exit(2) from None
 
 
 @app.command()
@@ -100,11 +100,11 @@ def view(source: Path = typer.Argument(..., help="A case file (solved as status 
         colours = {"node_colors": nodes, "node_legend": legend, "node_legend_title": f"Plants by {color_by}"}
     try:
         if source.is_dir():
-            written = write_views(result, folder, status_quo=sq, png=png, **colours)
+            written = write_views(result, folder, status_quo=sq, png=png, **colours)  # type: ignore[arg-type]
         else:
             written = result.write(folder, html=False, extra=lambda tmp: write_views(result, tmp, status_quo=sq,
-                                                                                      png=png, **colours))
+                                                                                      png=png, **colours))  # type: ignore[arg-type]
     except RuntimeError as exc:  # PNG export without a browser: say so, no traceback
         err_console.print(f"error: {exc}", markup=False, highlight=False, soft_wrap=True)
-        raise typer.Exit(5)
+        raise typer.Exit(5) from None
     console.print(f"wrote {len(written)} files to {folder}/: " + ", ".join(p.name for p in written))

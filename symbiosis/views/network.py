@@ -233,8 +233,8 @@ def _positions(plants) -> dict[str, tuple[float, float]]:
             by_park.setdefault(str(r.park or ""), []).append(r.plant)
         park_centre: dict[str, tuple[float, float]] = {}
         for r in have:
-            park_centre.setdefault(str(r.park or ""), []).append(pos[r.plant])  # type: ignore[arg-type]
-        park_centre = {p: (sum(x for x, _ in v) / len(v), sum(y for _, y in v) / len(v))
+            park_centre.setdefault(str(r.park or ""), []).append(pos[r.plant])  # type: ignore[arg-type, attr-defined]
+        park_centre = {p: (sum(x for x, _ in v) / len(v), sum(y for _, y in v) / len(v))  # type: ignore[has-type, misc]
                        for p, v in park_centre.items()}
         x_off = (max(x for x, _ in pos.values()) + 300) if pos else 0.0
         unplaced = [p for p in sorted(by_park) if p not in park_centre]

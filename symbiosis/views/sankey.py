@@ -103,7 +103,7 @@ def sankey_data(result, *, material: str | None = None, plant: str | None = None
         return index[key]
 
     mcol = colours or _colours_of(result)
-    links = {k: [] for k in ("source", "target", "value", "material", "kind", "unit", "hover")}
+    links: dict[str, list] = {k: [] for k in ("source", "target", "value", "material", "kind", "unit", "hover")}
 
     def link(s: int, t: int, v: float, m: str, kind: str, u: str):
         links["source"].append(s)
@@ -286,7 +286,7 @@ def _views(result, status_quo) -> list[tuple[str, dict]]:
     for m in sorted(used | byp, key=lambda m: (m not in byp, m)):
         u = mats.loc[m, "unit"] if m in mats.index else ""
         views.append((f"{m} ({u})", {"material": m}))
-    return views
+    return views  # type: ignore[return-value]
 
 
 def sankey_html(result, path, status_quo=None, *, plant: str | None = None, height: int = 700) -> Path:
