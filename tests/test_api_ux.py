@@ -131,11 +131,11 @@ def test_cli_help_and_validate_load_no_solver_plots_or_dask(argv):
 #: result; io sits above the domain because it builds Case objects. A new module is put
 #: in its layer here (the one place); CONTRIBUTING.md draws the same map.
 LAYERS: list[tuple[str, set[str]]] = [
-    ("base", {"errors", "fmt", "_pint", "units", "schema", "attribution", "comparison", "outdir", "hooks"}),
+    ("base", {"errors", "fmt", "_pint", "units", "schema", "attribution", "comparison", "outdir", "hooks", "frames"}),
     ("domain", {"case", "policy"}),
     ("io", {"files", "excel", "changes", "periods", "io", "examples"}),
     ("graph", {"graph", "generate"}),
-    ("model", {"model"}),
+    ("model", {"solution", "solver", "limits", "builders", "diagnose", "model"}),
     ("result", {"result", "loadresult", "check"}),
     ("solve", {"api"}),
     ("analysis", {"decision", "sweep", "gains", "outages", "phased"}),
