@@ -136,7 +136,8 @@ def solve(case: Path = typer.Argument(..., help="Case file (.yaml or .xlsx)."),
     t_load = time.perf_counter() - t0
     if c.periods and not status_quo:  # a phased case: plan over its periods (symbiosis phased)
         from symbiosis.phased_print import run_phased
-        run_phased(c, out, objective, time_limit=time_limit, mip_gap=mip_gap, threads=threads)
+        run_phased(c, out, objective, time_limit=time_limit, mip_gap=mip_gap, threads=threads, limit=limit,
+                   alternatives=alternatives)
         return
     limits = None
     if limit:
