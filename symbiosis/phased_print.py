@@ -251,3 +251,106 @@ def run_explain_phased(c, plant: Optional[str] = None, objective: Optional[str] 
     if out is not None:
         _write_table(df, Path(out), "regret.csv")
     return df
+
+
+# ---------------------------------------------------------------- compare across periods
+def run_compare_phased(c, period: Optional[list] = None, single_period: bool = False, out: Optional[Path] = None,
+                       objective: Optional[str] = None, **solver):
+    """``symbiosis compare`` on a phased case: two periods of the plan side by side
+    (``period``: two names or start years, default the first and the last), or with
+    ``single_period`` the plan's periods beside the case solved as one period (the case
+    without its ``periods:``). ``out``: comparison.csv and the plan's tables."""
+    import dataclasses
+    import math
+
+    from symbiosis.comparison import compare_periods, compare_phased_single
+    from symbiosis.phased import optimize_phased
+    from symbiosis.tables import fitted
+    if not c.periods:
+        fail(CaseError([Problem(str(c.path or c.name), "periods", "--period and --single-period compare the "
+                                "periods of a phased case; this case has no 'periods:'")]))
+    period = list(period or [])
+    if single_period and period:
+        fail(CaseError([Problem("--period", "", "give either two periods or --single-period, not both")]))
+    if period and len(period) != 2:
+        fail(CaseError([Problem("--period", "", f"give two periods to compare (got {len(period)}): "
+                                "--period 2021 --period 2031")]))
+    objective = objective if objective in (None, "cost", "reuse", "reuse-then-cost") else objective
+    try:
+        res = optimize_phased(c, objective, **solver)
+        single = None
+        if single_period:
+            from symbiosis.api import optimize
+            base = dataclasses.replace(c, periods=[])
+            single = optimize(base, objective if objective else None, **solver)
+    except (InfeasibleError, SolverError) as exc:
+        fail(exc)
+    except ValueError as exc:
+        fail(CaseError([Problem("--objective", "", str(exc))]))
+    money = c.units.get("money", "CNY")
+    console.print(f"[bold]{c.name}[/]: phased plan {res.solver['status']}, net present cost "
+                  f"{fmt(res.horizon['npc']['value'], money)}")
+    if single is None:
+        try:
+            df = compare_periods(res, *(period or (0, -1)))
+        except ValueError as exc:
+            fail(CaseError([Problem("--period", "", str(exc))]))
+        a, b = df.attrs["periods"]
+        t = Table(title=f"{a} against {b} (per year of each period)", title_justify="left")
+        for col in ("KPI", a, b, "change", "change %"):
+            t.add_column(col, justify="left" if col == "KPI" else "right")
+        for k in _COMPARE_KPIS:
+            if k not in df.index:
+                continue
+            r = df.loc[k]
+            pct = "" if math.isnan(r["change_pct"]) else f"{r['change_pct']:+.1f} %"
+            t.add_row(k.replace("_", " "), *[_val(r[x], r["unit"]) for x in (a, b, "change")], pct)
+        console.print(fitted(t))
+        console.print(f"built from {a} to {b}: {', '.join(df.attrs['built_between']) or 'nothing'}; plants running "
+                      f"in {b} and not in {a}: {', '.join(df.attrs['plants_added']) or 'none'}"
+                      + (f"; not any more: {', '.join(df.attrs['plants_removed'])}" if df.attrs["plants_removed"] else ""))
+        console.print(f"exchanges: {len(df.attrs['exchanges_added'])} in use in {b} and not in {a}, "
+                      f"{len(df.attrs['exchanges_removed'])} the other way")
+    else:
+        df = compare_phased_single(res, single)
+        names = df.attrs["periods"]
+        t = Table(title="The plan's periods against the case solved as one period (per year)", title_justify="left")
+        for col in ("KPI", "single period", *names):
+            t.add_column(col, justify="left" if col == "KPI" else "right")
+        for k in _COMPARE_KPIS:
+            if k not in df.index:
+                continue
+            r = df.loc[k]
+            t.add_row(k.replace("_", " "), _val(r["single period"], r["unit"]), *[_val(r[n], r["unit"]) for n in names])
+        console.print(fitted(t))
+        bp = df.attrs["build_period"]
+        singles = set(df.attrs["single_builds"])
+        t = Table(title="Plants: built in the single-period plan, and when the phased plan builds them",
+                  title_justify="left")
+        for col in ("plant", "single period", "phased plan"):
+            t.add_column(col)
+        for p, when in bp.items():
+            t.add_row(p, "built" if p in singles else "-", when or "not built")
+        console.print(fitted(t))
+    if out is not None:
+        from symbiosis.result import write_whole
+
+        def fill(tmp):
+            df.to_csv(tmp / "comparison.csv")
+            sub = tmp / "plan"
+            res.write(sub)
+        write_whole(out, fill)
+        console.print(f"wrote {out}/comparison.csv and {out}/plan/")
+    return df
+
+
+_COMPARE_KPIS = ("byproducts_generated", "byproducts_reused", "reuse_rate", "utilisation_rate", "co2",
+                 "annualised_cost", "capex_annualised", "operating_cost", "purchases", "sales", "new_plants",
+                 "exchanges_open")
+
+
+def _val(v, unit: str) -> str:
+    import math
+    if v is None or (isinstance(v, float) and math.isnan(v)):
+        return "-"
+    return f"{v:.1%}" if unit == "fraction" else fmt(v, unit)
