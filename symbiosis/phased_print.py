@@ -51,7 +51,7 @@ def run_phased(c, out: Path, objective: Optional[str] = None, myopic: bool = Fal
         run_alternatives_phased(c, alternatives, objective, limits={}, **kw)
     res.write(out)
     console.print(f"wrote {out}/ (plants.csv, exchanges.csv, kpis.csv, plan.csv, market.csv, materials.csv, "
-                  "inputs.csv, summary.json)")
+                  "inputs.csv, summary.json, network.html with a period selector, report.html with the timeline)")
     return res
 
 
