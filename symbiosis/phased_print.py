@@ -143,6 +143,12 @@ def run_pareto_phased(c, x: str, y: str, points: int, limit=None, out: Optional[
 
 
 def _print_checked(df) -> None:
+    sz = df.attrs.get("model_size") or {}
+    if sz:
+        console.print(f"model: {sz['columns']:,} columns ({sz['integer_columns']:,} integer), {sz['rows']:,} rows, "
+                      f"{sz['nonzeros']:,} nonzeros; {df.attrs['solves']} solves in {df.attrs['seconds']:.1f} s")
+    if "verified" not in df:
+        return
     bad = df[~df["verified"]] if len(df) else df
     if len(bad):
         console.print(f"[bold red]warning:[/] {len(bad)} plan(s) fail the check: {bad.iloc[0]['problems']}")
@@ -246,6 +252,7 @@ def run_explain_phased(c, plant: Optional[str] = None, objective: Optional[str] 
         console.print(f"... {len(df) - top} more rows" + (" in the CSV" if out else "; use --out to write them all"))
     for sentence in df.attrs["verdicts"].values():
         console.print(sentence, markup=False, highlight=False)
+    _print_checked(df)
     if not df.attrs["verified"]:
         console.print("[bold red]warning:[/] the best plan fails the check: " + "; ".join(df.attrs["base_problems"][:2]))
     if out is not None:
@@ -337,8 +344,7 @@ def run_compare_phased(c, period: Optional[list] = None, single_period: bool = F
 
         def fill(tmp):
             df.to_csv(tmp / "comparison.csv")
-            sub = tmp / "plan"
-            res.write(sub)
+            res.write(tmp / "plan", html=False)
         write_whole(out, fill)
         console.print(f"wrote {out}/comparison.csv and {out}/plan/")
     return df

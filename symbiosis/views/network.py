@@ -1081,6 +1081,9 @@ def network_periods_html(phased, path, *, title: str | None = None, start: str |
                        height=height)
     page = out.read_text(encoding="utf-8")
     page = re.sub(r'<span class="kpi">.*?</span>', "", page)  # the last period's figures: the selector's instead
+    page = re.sub(r'<h3>Show</h3><div class="row"><label><input type="checkbox" id="toggle-candidates".*?</label></div>',
+                  '<h3>Show</h3><div class="note">each period shows the plants existing or built by then and the '
+                  'exchanges in use; candidates not built are left out.</div>', page, count=1, flags=re.S)
     e = _html.escape
     buttons = "".join(f'<button type="button" data-period="{e(n, quote=True)}">{e(data["periods"][n]["label"])}'
                       f"</button>" for n in names)
