@@ -427,10 +427,20 @@ def alternatives_phased(case: Case, k: int = 5, objective: str | None = None, *,
         row = {"rank": rank, "objective": p.info.objective, **_row(s, p)}
         row["added"] = tuple(s.plant_label(q, b[q][1]) + f" @ {s.names[b[q][0]]}" for q in sorted(set(b) - set(best_b)))
         row["removed"] = tuple(s.plant_label(q, best_b[q][1]) for q in sorted(set(best_b) - set(b)))
-        row["moved"] = tuple(f"{q}: {s.names[best_b[q][0]]} -> {s.names[b[q][0]]}" for q in sorted(set(b) & set(best_b))
-                             if best_b[q][0] != b[q][0])
-        others = [i for i in row["plan"] if "@" in i and i not in best_items and not i.split(" @ ")[0] in b]
-        row["other_changes"] = tuple(others)
+        moved = []
+        for q in sorted(set(b) & set(best_b)):
+            (t0_, k0), (t1, k1) = best_b[q], b[q]
+            if t0_ != t1:
+                moved.append(f"{q}: {s.names[t0_]} -> {s.names[t1]}")
+            if k0 != k1:
+                moved.append(f"{q}: size {k0 + 1} -> size {k1 + 1}")
+        row["moved"] = tuple(moved)
+        # closures and openings that differ from the best (builds are in added/removed/moved)
+        builds = {s.plant_label(q, kk) + f" @ {s.names[tt]}" for q, (tt, kk) in b.items()}
+        best_builds = {s.plant_label(q, kk) + f" @ {s.names[tt]}" for q, (tt, kk) in best_b.items()}
+        items = set(row["plan"]) - builds
+        row["other_changes"] = tuple([f"+{i}" for i in sorted(items - (best_items - best_builds))]
+                                     + [f"-{i}" for i in sorted((best_items - best_builds) - items)])
         if keep_results:
             row["result"] = p.result
         rows.append(row)

@@ -205,7 +205,7 @@ def print_alternatives_phased(c, df) -> None:
     best = df.iloc[0]["cost"]
     for r in df.to_dict("records"):
         diff = [f"+{a}" for a in r["added"]] + [f"-{a}" for a in r["removed"]] + list(r["moved"])
-        diff += [f"~{o}" for o in r["other_changes"]]
+        diff += list(r["other_changes"])
         delta = r["cost"] - best
         t.add_row(str(r["rank"]), fmt(r["cost"], money), "" if r["rank"] == 1 else ("+" if delta >= 0 else "") +
                   fmt(delta, money), fmt(r["reuse"], "t"), f"{r['reuse_rate']:.1%}",

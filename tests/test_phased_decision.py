@@ -184,3 +184,13 @@ def test_cli_compare_across_periods(cli, tmp_path):
     assert "single period" in r.output and "15th" in r.output
     r = cli("compare", "CASE", "--period", "14th")
     assert r.exit_code == 2 and "two periods" in r.output
+
+
+def test_alternatives_tell_sizes_and_periods_apart():
+    from test_phased import sized_market_case
+    alts = alternatives_phased(sized_market_case(), k=4)
+    assert alts["verified"].all() and len(set(alts["plan"])) == len(alts) == 4
+    assert alts["cost"].is_monotonic_increasing
+    assert alts.loc[0, "plan"] == ("slag_cement (size 2) @ 14th",)   # foresight: the large size at once
+    changes = [c for r in alts.iloc[1:].itertuples() for c in r.moved + r.removed]
+    assert any("size 2 -> size 1" in c for c in changes) or any("->" in c for c in changes)
