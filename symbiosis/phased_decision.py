@@ -506,7 +506,8 @@ def explain_phased(case: Case, plant: str | None = None, *, objective: str | Non
                 row = {"candidate": p, "test": f"built in {s.names[t]}" if kind == "built in" else "forbidden",
                        "period": s.names[t] if t is not None else "", "start": pm.periods[t].start if t is not None
                        else math.nan, "best": (s.names[chosen] if chosen is not None else "not built"),
-                       "objective": math.nan, "regret": math.inf, "reuse_change": math.nan, "cost_change": math.nan}
+                       "objective": math.nan, "regret": math.inf, "reuse_change": math.nan, "cost_change": math.nan,
+                       "status": "infeasible", "gap": math.nan}
                 fixed = []
                 try:
                     if kind == "built in":
@@ -528,7 +529,8 @@ def explain_phased(case: Case, plant: str | None = None, *, objective: str | Non
                             row["regret"] = 0.0
                         row["reuse_change"] = s.value("reuse") - base.values["reuse"]
                         row["cost_change"] = s.value("cost") - base.values["cost"]
-                        del info
+                        row["status"] = info.status
+                        row["gap"] = info.gap if info.gap is not None else math.nan
                     except InfeasibleError:
                         pass
                 finally:
@@ -542,8 +544,18 @@ def explain_phased(case: Case, plant: str | None = None, *, objective: str | Non
     finally:
         s.restore()
     df = pd.DataFrame(rows, columns=["candidate", "test", "period", "start", "best", "objective", "regret",
-                                     "reuse_change", "cost_change"])
-    return _attrs(df, s, t0, objective=objective, primary=primary, base=base_value, verdicts=verdicts,
+                                     "reuse_change", "cost_change", "status", "gap"])
+    unproven = [r for r in rows if r["status"] not in ("optimal", "infeasible")]
+    if base.info.status != "optimal" or unproven:
+        worst = max([base.info.gap or 0.0] + [r["gap"] for r in unproven if r["gap"] == r["gap"]])
+        note = (f"not proven: {len(unproven) + (base.info.status != 'optimal')} of {len(rows) + 1} solves stopped "
+                f"before optimality (largest gap {worst:.2%}); regrets smaller than the gap times the objective "
+                "are not significant: raise --time-limit")
+        verdicts = {p: f"{v} ({note.split(':')[0]})" for p, v in verdicts.items()}
+    else:
+        note = ""
+    return _attrs(df, s, t0, objective=objective, primary=primary, base=base_value, verdicts=verdicts, note=note,
+                  base_status=base.info.status, base_gap=base.info.gap,
                   base_plan=s.plan_items(base.pattern), verified=base.verified, base_problems=base.problems)
 
 

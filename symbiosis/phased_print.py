@@ -147,6 +147,9 @@ def _print_checked(df) -> None:
     if sz:
         console.print(f"model: {sz['columns']:,} columns ({sz['integer_columns']:,} integer), {sz['rows']:,} rows, "
                       f"{sz['nonzeros']:,} nonzeros; {df.attrs['solves']} solves in {df.attrs['seconds']:.1f} s")
+    if "status" in df and len(df) and (df["status"] != "optimal").any():
+        console.print(f"[bold yellow]warning:[/] {int((df['status'] != 'optimal').sum())} plan(s) not proven "
+                      "optimal (the solver stopped at the time limit): their order may change; raise --time-limit")
     if "verified" not in df:
         return
     bad = df[~df["verified"]] if len(df) else df
@@ -240,18 +243,21 @@ def run_explain_phased(c, plant: Optional[str] = None, objective: Optional[str] 
     t = Table(title=f"{c.name}: when to build, regret by {df.attrs['objective']} (best {primary} "
                     f"{_horizon_value(primary, df.attrs['base'], money)}; {df.attrs['solves']} solves, "
                     f"{df.attrs['seconds']:.2f} s)", title_justify="left")
-    for col in ("candidate", "test", "best plan", f"regret ({primary})", "reuse change", "NPC change"):
-        t.add_column(col, justify="right" if col.startswith(("regret", "reuse", "NPC")) else "left")
+    for col in ("candidate", "test", "best plan", f"regret ({primary})", "reuse change", "NPC change", "gap"):
+        t.add_column(col, justify="right" if col.startswith(("regret", "reuse", "NPC", "gap")) else "left")
     for r in df.head(top).to_dict("records"):
         regret = "impossible" if math.isinf(r["regret"]) else _horizon_value(primary, r["regret"], money)
         t.add_row(r["candidate"], r["test"], r["best"], regret,
                   "-" if math.isnan(r["reuse_change"]) else fmt(r["reuse_change"], "t"),
-                  "-" if math.isnan(r["cost_change"]) else fmt(r["cost_change"], money))
+                  "-" if math.isnan(r["cost_change"]) else fmt(r["cost_change"], money),
+                  "-" if math.isnan(r["gap"]) else f"{r['gap']:.2%}")
     console.print(fitted(t))
     if len(df) > top:
         console.print(f"... {len(df) - top} more rows" + (" in the CSV" if out else "; use --out to write them all"))
     for sentence in df.attrs["verdicts"].values():
         console.print(sentence, markup=False, highlight=False)
+    if df.attrs.get("note"):
+        console.print(f"[bold yellow]warning:[/] {df.attrs['note']}")
     _print_checked(df)
     if not df.attrs["verified"]:
         console.print("[bold red]warning:[/] the best plan fails the check: " + "; ".join(df.attrs["base_problems"][:2]))
