@@ -240,8 +240,10 @@ def compare(case: Path = typer.Argument(..., help="Case file (.yaml or .xlsx).")
     c = load(case)
     if c.periods or period or single_period:  # across periods (symbiosis.comparison.compare_periods)
         from symbiosis.phased_print import run_compare_phased
-        run_compare_phased(c, period, single_period, out, objective, time_limit=time_limit, mip_gap=mip_gap,
-                           threads=threads)
+        if scenario and len(scenario) > 1:
+            bad_option("--scenario", "on a phased case compare puts periods side by side: give one scenario at most")
+        run_compare_phased(load(case, scenario[0]) if scenario else c, period, single_period, out, objective,
+                           time_limit=time_limit, mip_gap=mip_gap, threads=threads)
         return
     names = list(scenario or []) or list(c.scenarios)
     for n in names:

@@ -98,8 +98,11 @@ def _annual_capex(pm: ParkModel):
 class PhasedModel(ParkModel):
     """The MILP of a phased case: one :class:`ParkModel` block per period, tied by build
     and opening decisions. Solved through :meth:`ParkModel.run` (the same in-memory,
-    scaled hand-off to HiGHS and the same polish); the single-period methods for limits
-    and decision support are not meant for it.
+    scaled hand-off to HiGHS and the same polish). Of the single-period decision hooks,
+    ``set_bound`` (on ``cost``, ``reuse``, ``co2`` of the horizon), ``add_cut``,
+    ``require_any`` and their ``clear_*`` work on it unchanged
+    (:mod:`symbiosis.phased_decision` uses them); ``set_limits`` does not (see
+    :meth:`set_period_limits`).
 
     Examples
     --------
