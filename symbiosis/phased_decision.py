@@ -463,7 +463,10 @@ def explain_phased(case: Case, plant: str | None = None, *, objective: str | Non
 
     Returns one row per plant and test: ``candidate``, ``test`` (``built in <period>`` or
     ``forbidden``), ``period``, ``start``, ``best`` (the optimum's choice), ``objective``,
-    ``regret``, ``reuse_change`` (t-eq over the horizon), ``cost_change`` (NPC).
+    ``regret``, ``reuse_change`` (t-eq over the horizon), ``cost_change`` (NPC), the
+    solve's ``status`` and ``gap``. The test that is the optimum's own choice (built in the
+    period the optimum builds it; forbidden, for a plant the optimum does not build) is
+    the optimum: regret 0, no solve.
     """
     objective = objective or (case.settings.objective if case.settings.objective in
                               ("cost", "reuse", "co2", "reuse-then-cost") else "cost")
@@ -508,6 +511,14 @@ def explain_phased(case: Case, plant: str | None = None, *, objective: str | Non
                        else math.nan, "best": (s.names[chosen] if chosen is not None else "not built"),
                        "objective": math.nan, "regret": math.inf, "reuse_change": math.nan, "cost_change": math.nan,
                        "status": "infeasible", "gap": math.nan}
+                if (kind == "built in" and t == chosen) or (kind == "forbidden" and chosen is None):
+                    # the optimum itself: regret 0 by definition, no solve
+                    row.update({"objective": base_value, "regret": 0.0, "reuse_change": 0.0, "cost_change": 0.0,
+                                "status": f"{base.info.status} (the best plan)",
+                                "gap": base.info.gap if base.info.gap is not None else math.nan})
+                    rows.append(row)
+                    out[(kind, t)] = row
+                    continue
                 fixed = []
                 try:
                     if kind == "built in":
@@ -545,7 +556,7 @@ def explain_phased(case: Case, plant: str | None = None, *, objective: str | Non
         s.restore()
     df = pd.DataFrame(rows, columns=["candidate", "test", "period", "start", "best", "objective", "regret",
                                      "reuse_change", "cost_change", "status", "gap"])
-    unproven = [r for r in rows if r["status"] not in ("optimal", "infeasible")]
+    unproven = [r for r in rows if r["status"] not in ("optimal", "infeasible") and "best plan" not in r["status"]]
     if base.info.status != "optimal" or unproven:
         worst = max([base.info.gap or 0.0] + [r["gap"] for r in unproven if r["gap"] == r["gap"]])
         note = (f"not proven: {len(unproven) + (base.info.status != 'optimal')} of {len(rows) + 1} solves stopped "

@@ -147,11 +147,11 @@ def _print_checked(df) -> None:
     if sz:
         console.print(f"model: {sz['columns']:,} columns ({sz['integer_columns']:,} integer), {sz['rows']:,} rows, "
                       f"{sz['nonzeros']:,} nonzeros; {df.attrs['solves']} solves in {df.attrs['seconds']:.1f} s")
+    if "verified" not in df:
+        return
     if "status" in df and len(df) and (df["status"] != "optimal").any():
         console.print(f"[bold yellow]warning:[/] {int((df['status'] != 'optimal').sum())} plan(s) not proven "
                       "optimal (the solver stopped at the time limit): their order may change; raise --time-limit")
-    if "verified" not in df:
-        return
     bad = df[~df["verified"]] if len(df) else df
     if len(bad):
         console.print(f"[bold red]warning:[/] {len(bad)} plan(s) fail the check: {bad.iloc[0]['problems']}")
