@@ -138,7 +138,8 @@ def solve(case: Path = typer.Argument(..., help="Case file (.yaml or .xlsx)."),
     t_load = time.perf_counter() - t0
     if c.periods and not status_quo:  # a phased case: plan over its periods (symbiosis phased)
         from symbiosis.phased_print import run_phased
-        run_phased(c, out, objective, time_limit=time_limit, mip_gap=mip_gap, threads=threads)
+        run_phased(c, out, objective, time_limit=time_limit, mip_gap=mip_gap, threads=threads, limit=limit,
+                   alternatives=alternatives)
         return
     limits = None
     if limit:
@@ -229,12 +230,24 @@ def compare(case: Path = typer.Argument(..., help="Case file (.yaml or .xlsx).")
             time_limit: Optional[float] = typer.Option(None, callback=check_time_limit, help="Seconds per solve."),
             mip_gap: Optional[float] = typer.Option(None, callback=check_mip_gap, help="Relative MIP gap."),
             threads: Optional[int] = typer.Option(None, callback=check_threads, help="Solver threads."),
-            verbose: bool = typer.Option(False, "--verbose", "-v", help="Print the time of each run.")):
-    """Solve the status quo and the optimised network (or the case's scenarios) and show them side by side."""
+            verbose: bool = typer.Option(False, "--verbose", "-v", help="Print the time of each run."),
+            period: Optional[list[str]] = typer.Option(None, "--period", "-p", help="Phased case: two periods to "
+                                                       "compare (name or start year; default first and last)."),
+            single_period: bool = typer.Option(False, "--single-period", help="Phased case: compare the plan's "
+                                               "periods with the case solved as one period, without 'periods:'.")):
+    """Solve the status quo and the optimised network (or the case's scenarios) and show them side by side.
+    On a phased case: two periods of the plan, or the plan against the single-period case."""
     from symbiosis.api import optimize
     from symbiosis.check import check_result
     writable(out)
     c = load(case)
+    if c.periods or period or single_period:  # across periods (symbiosis.comparison.compare_periods)
+        from symbiosis.phased_print import run_compare_phased
+        if scenario and len(scenario) > 1:
+            bad_option("--scenario", "on a phased case compare puts periods side by side: give one scenario at most")
+        run_compare_phased(load(case, scenario[0]) if scenario else c, period, single_period, out, objective,
+                           time_limit=time_limit, mip_gap=mip_gap, threads=threads)
+        return
     names = list(scenario or []) or list(c.scenarios)
     for n in names:
         if n not in c.scenarios:

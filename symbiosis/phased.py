@@ -98,8 +98,11 @@ def _annual_capex(pm: ParkModel):
 class PhasedModel(ParkModel):
     """The MILP of a phased case: one :class:`ParkModel` block per period, tied by build
     and opening decisions. Solved through :meth:`ParkModel.run` (the same in-memory,
-    scaled hand-off to HiGHS and the same polish); the single-period methods for limits
-    and decision support are not meant for it.
+    scaled hand-off to HiGHS and the same polish). Of the single-period decision hooks,
+    ``set_bound`` (on ``cost``, ``reuse``, ``co2`` of the horizon), ``add_cut``,
+    ``require_any`` and their ``clear_*`` work on it unchanged
+    (:mod:`symbiosis.phased_decision` uses them); ``set_limits`` does not (see
+    :meth:`set_period_limits`).
 
     Examples
     --------
@@ -563,9 +566,10 @@ class PhasedResult:
                 "horizon": self.horizon, "solver": self.solver, "model_size": self.model_size,
                 "timings_s": self.timings, "periods": periods}
 
-    def write(self, out_dir) -> list:
+    def write(self, out_dir, html: bool = True) -> list:
         """plants.csv, exchanges.csv, kpis.csv, market.csv, materials.csv, plan.csv and
-        summary.json, whole or not at all (result.write_whole)."""
+        summary.json, and with ``html`` network.html (a period selector) and report.html
+        (the timeline), whole or not at all (result.write_whole)."""
         import json
 
         def fill(tmp):
@@ -577,7 +581,21 @@ class PhasedResult:
                 frames = [getattr(r, name).assign(period=p) for p, r in self.results.items()]
                 pd.concat(frames, ignore_index=True).to_csv(tmp / f"{name}.csv", index=False)
             (tmp / "summary.json").write_text(json.dumps(self.summary(), indent=2, default=_jsonable))
+            if html:
+                self.write_views(tmp)
         return write_whole(out_dir, fill)
+
+    def write_views(self, folder) -> list:
+        """network.html (the network as it stands in each period, with a period selector)
+        and report.html (the timeline: what opens when, reuse rate and cost by period)."""
+        from pathlib import Path
+
+        from symbiosis.views.network import network_periods_html
+        from symbiosis.views.report import phased_report_html
+        folder = Path(folder)
+        net = network_periods_html(self, folder / "network.html")
+        rep = phased_report_html(self, folder / "report.html", network_page=net.read_text(encoding="utf-8"))
+        return [net, rep]
 
 
 def make_phased_result(pm: PhasedModel, info: SolveInfo, *, myopic: bool = False) -> PhasedResult:

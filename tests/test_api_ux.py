@@ -138,7 +138,7 @@ LAYERS: list[tuple[str, set[str]]] = [
     ("model", {"solution", "solver", "limits", "builders", "diagnose", "model"}),
     ("result", {"result", "loadresult", "check"}),
     ("solve", {"api"}),
-    ("analysis", {"decision", "sweep", "gains", "outages", "phased"}),
+    ("analysis", {"decision", "sweep", "gains", "outages", "phased", "phased_decision"}),
     ("views", {"views"}),
     ("cli", {"cli", "commands", "terminal", "tables", "phased_print", "__main__"}),
 ]
@@ -148,6 +148,7 @@ KNOWN_AGAINST = {
     ("decision", "views"),  # the Pareto front's PNG: decision.write_png (views.images)
     ("gains", "views"),     # gains colours plants by company and writes its report (views.network, views.report)
     ("outages", "views"),   # the outage report's network and page (views.network, views.report)
+    ("phased", "views"),    # PhasedResult.write: the network by period and the timeline report
 }
 
 

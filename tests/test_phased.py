@@ -170,7 +170,7 @@ def test_written_whole(tmp_path):
     import json
     case = phased(tutorial_data(), three(), objective="cost")
     res = optimize_phased(case)
-    res.write(tmp_path)
+    res.write(tmp_path, html=False)
     summary = json.loads((tmp_path / "summary.json").read_text())
     assert [p["name"] for p in summary["periods"]] == ["14th", "15th", "16th"]
     assert summary["periods"][0]["built_plants"] == ["slag_cement"]

@@ -60,6 +60,10 @@ def pareto(case: Path = typer.Argument(..., help="Case file (.yaml or .xlsx)."),
     """Pareto front of two objectives by the epsilon-constraint method, with each point's network."""
     from symbiosis.decision import pareto as run_pareto
     c = load(case, scenario)
+    if c.periods:  # a phased case: the plans over its periods (symbiosis.phased_decision)
+        from symbiosis.phased_print import run_pareto_phased
+        run_pareto_phased(c, x, y, points, limit, out, time_limit=time_limit, mip_gap=mip_gap, threads=threads)
+        return
     try:
         lim = _limits(c, limit)
         with progress("pareto", points) as cb:
@@ -130,6 +134,11 @@ def alternatives(case: Path = typer.Argument(..., help="Case file (.yaml or .xls
         fail(CaseError([Problem("--structure", "", f"unknown structure {structure!r}; use one of "
                                 f"{', '.join(STRUCTURES)}")]))
     c = load(case, scenario)
+    if c.periods:  # a phased case: plans are what is built when (symbiosis.phased_decision)
+        from symbiosis.phased_print import run_alternatives_phased
+        run_alternatives_phased(c, k, objective, limit, out, structure=STRUCTURE_ALIASES.get(structure, structure),
+                                time_limit=time_limit, mip_gap=mip_gap, threads=threads)
+        return
     df = _alternatives(c, k, objective, _limits(c, limit), time_limit, mip_gap, threads, structure=structure,
                        idle=keep_idle)
     print_alternatives(c, df, console)
@@ -180,6 +189,14 @@ def explain(case: Path = typer.Argument(..., help="Case file (.yaml or .xlsx).")
     """Why not? The regret of forcing in each rejected candidate and forbidding each chosen one."""
     from symbiosis.decision import explain as run_explain
     c = load(case, scenario)
+    if c.periods:  # a phased case: when is each candidate plant worth building?
+        if exchange is not None:
+            fail(CaseError([Problem("--exchange", "", "on a phased case explain tells when each candidate plant is "
+                                    "worth building; use --plant (or none for all candidates)")]))
+        from symbiosis.phased_print import run_explain_phased
+        run_explain_phased(c, plant, objective, limit, out, top, time_limit=time_limit, mip_gap=mip_gap,
+                           threads=threads)
+        return
     be = True if break_even < 0 else (False if break_even == 0 else break_even)
     try:
         lim = _limits(c, limit)

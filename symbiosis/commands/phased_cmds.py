@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Optional
+from typing import List, Optional
 
 import typer
 
@@ -22,7 +22,13 @@ def phased(case: Path = typer.Argument(..., help="Case file with 'periods:'."),
                                                "print what foresight is worth."),
            time_limit: Optional[float] = typer.Option(None, help="Seconds per solve."),
            mip_gap: Optional[float] = typer.Option(None, help="Relative MIP gap."),
-           threads: Optional[int] = typer.Option(None, help="Solver threads.")):
+           threads: Optional[int] = typer.Option(None, help="Solver threads."),
+           limit: Optional[List[str]] = typer.Option(None, "--limit", help="KEY=VALUE in every period (replaces "
+                                                     "the period's own; capex and new_plants count what is built "
+                                                     "in each period), or KEY@PERIOD=VALUE in one (name or start "
+                                                     "year), e.g. capex@2026=5e9. Repeatable."),
+           alternatives: int = typer.Option(0, "--alternatives", "-k", help="Also list the K best plans (what "
+                                            "is built when).")):
     """Plan over periods (five-year plans): which plants and exchanges open in which period."""
     c = load(case, scenario)
-    run_phased(c, out, objective, myopic, compare_myopic, time_limit, mip_gap, threads)
+    run_phased(c, out, objective, myopic, compare_myopic, time_limit, mip_gap, threads, limit, alternatives)

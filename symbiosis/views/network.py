@@ -995,3 +995,107 @@ def network_overview_html(result, path, *, detail_href: str = "network.html", **
     if len(result.plants) > OVERVIEW_OVER:
         return network_html(result, path, detail_href=detail_href, **kw)
     return network_html(result, path, **kw)
+
+
+# ====================================================================== phased plans: a period selector
+_PERIODS_CSS = """
+#period-select { display: inline-flex; gap: 4px; align-items: center; font-size: 13px; }
+#period-select button { border: 1px solid #999; background: #f4f4f4; border-radius: 4px; padding: 2px 9px;
+                        cursor: pointer; font-size: 13px; }
+#period-select button.on { background: #334; color: #fff; border-color: #334; }
+#period-kpis { font-size: 13px; color: #444; }
+"""
+
+_PERIODS_JS = """
+(function () {
+  var data = JSON.parse(document.getElementById('sym-periods').textContent);
+  var ctl = window.symbiosisPeriods = {period: null, names: data.names};
+  function visible(ds) { return ds.get({filter: function (x) { return !x.hidden; }}).length; }
+  ctl.counts = function () { return {nodes: visible(nodes), edges: visible(edges)}; };
+  ctl.show = function (name) {
+    var d = data.periods[name]; if (!d) return false;
+    if (window.symbiosisView && window.symbiosisView.hideTip) window.symbiosisView.hideTip();
+    nodes.clear(); edges.clear(); nodes.add(d.nodes); edges.add(d.edges);
+    ctl.period = name;
+    document.querySelectorAll('#period-select button').forEach(function (b) {
+      b.classList.toggle('on', b.getAttribute('data-period') === name); });
+    var k = document.getElementById('period-kpis'); if (k) k.textContent = d.kpis;
+    document.body.setAttribute('data-period', name);
+    network.fit();
+    return true;
+  };
+  document.querySelectorAll('#period-select button').forEach(function (b) {
+    b.addEventListener('click', function () { ctl.show(b.getAttribute('data-period')); }); });
+  ctl.show(data.start);
+})();
+"""
+
+
+def period_network_data(phased) -> dict:
+    """Per period of a phased plan (:class:`symbiosis.phased.PhasedResult`), the network as
+    it stands then: the plants existing or built by that period and the exchanges in use,
+    as vis-network nodes and edges (:func:`network_data` of the period's result, less the
+    candidates not built yet and the exchanges not chosen), with one colour per material
+    over all periods. Returns {"names": [...], "periods": {name: {"nodes", "edges",
+    "kpis", "label"}}}."""
+    names = [p["name"] for p in phased.periods]
+    chosen_last = phased.results[names[-1]].exchanges
+    every = []
+    for n in names:
+        ex = phased.results[n].exchanges
+        every += list(ex.loc[ex["chosen"], "material"])
+    colours = material_colours(every, first=chosen_last.loc[chosen_last["chosen"], "material"])
+    out = {"names": names, "periods": {}}
+    for p in phased.periods:
+        r = phased.results[p["name"]]
+        nodes, edges, _facts = network_data(r, market=False, show_unchosen=False, max_candidates=0)
+        nodes = [n for n in nodes if not n.get("candidate")]
+        edges = [e for e in edges if not e.get("candidate")]
+        for e in edges:
+            c = colours.get(e["material"])
+            if c and isinstance(e.get("color"), dict):
+                e["color"] = {**e["color"], "color": c, "highlight": c}
+        built = [n["id"] for n in nodes if n.get("status") == "candidate"]
+        kpis = (f"{p['name']} ({p['start']}-{p['end']}): reuse rate {r.kpi('reuse_rate'):.1%}, "
+                f"{len(nodes)} plants running or built ({len(built)} new), {len(edges)} exchanges in use")
+        out["periods"][p["name"]] = {"nodes": nodes, "edges": edges, "kpis": kpis,  # type: ignore[index]
+                                     "label": f"{p['name']} ({p['start']}-{p['end']})"}
+    return out
+
+
+def network_periods_html(phased, path, *, title: str | None = None, start: str | None = None,
+                         height: str = "820px") -> Path:
+    """Write the network of a phased plan with a period selector (one button per period,
+    ``#period-select``): each button shows the network as it stands in that period
+    (:func:`period_network_data`). One offline HTML file; the page of the last period is
+    drawn by :func:`network_html` and the other periods are swapped in by the selector.
+    ``window.symbiosisPeriods.show(name)`` and ``.counts()`` drive it from a script.
+    ``start``: the period shown first (default the last)."""
+    data = period_network_data(phased)
+    names = data["names"]
+    start = start if start in names else names[-1]
+    data["start"] = start
+    last = phased.results[names[-1]]
+    heading = title or f"{phased.case_name}: the plan's network by period ({phased.objective})"
+    out = network_html(last, path, show_unchosen=False, market=False, title=heading, overview=False,
+                       height=height)
+    page = out.read_text(encoding="utf-8")
+    page = re.sub(r'<span class="kpi">.*?</span>', "", page)  # the last period's figures: the selector's instead
+    page = re.sub(r'<h3>Show</h3><div class="row"><label><input type="checkbox" id="toggle-candidates".*?</label></div>',
+                  '<h3>Show</h3><div class="note">each period shows the plants existing or built by then and the '
+                  'exchanges in use; candidates not built are left out.</div>', page, count=1, flags=re.S)
+    e = _html.escape
+    buttons = "".join(f'<button type="button" data-period="{e(n, quote=True)}">{e(data["periods"][n]["label"])}'
+                      f"</button>" for n in names)
+    selector = (f'<div id="period-select"><b>Period</b> {buttons}</div><span id="period-kpis"></span>')
+    page, n = re.subn(r'(<div id="sym-header"><h1>.*?</h1>)', lambda m: m.group(1) + selector, page, count=1,
+                      flags=re.S)
+    if n != 1:
+        raise RuntimeError("the network page has no header to hold the period selector")
+    page = page.replace("</head>", f"<style>{_PERIODS_CSS}</style></head>", 1)
+    blob = ('<script type="application/json" id="sym-periods">'
+            + json.dumps(data, separators=(",", ":")).replace("</", "<\\/") + "</script>")
+    idx = page.rfind("</body>")
+    page = page[:idx] + blob + "<script>" + _PERIODS_JS + "</script>" + page[idx:]
+    out.write_text(page, encoding="utf-8")
+    return out

@@ -322,3 +322,105 @@ def report_html(result, path, status_quo=None, *, network_page: str | None = Non
     out = Path(path)
     out.write_text(page, encoding="utf-8")
     return out
+
+
+# ====================================================================== phased plans: the timeline
+def timeline_frame(phased) -> pd.DataFrame:
+    """What opens when, and reuse and cost by period, one row per period of a phased plan
+    (:class:`symbiosis.phased.PhasedResult`): plants built, by-product exchanges opened,
+    investment, reuse rate, by-products reused, annualised cost and its discounted worth."""
+    plan = phased.plan()
+    ex = phased.exchanges
+    kinds = {(r.source, r.target, r.material): r.kind for r in ex.itertuples()}
+    rows = []
+    for p in phased.periods:
+        n = p["name"]
+        r = phased.results[n]
+        here = plan[plan["period"] == n]
+        opened = [f"{x.name} ({x.detail})" for x in here[here["what"] == "exchange"].itertuples()
+                  if kinds.get(tuple(x.name.split(" -> ")) + (x.detail,)) == "byproduct"]
+        rows.append({"period": n, "years": f"{p['start']}-{p['end']}",
+                     "plants built": ", ".join(here.loc[here["what"] == "plant", "name"]) or "-",
+                     "by-product exchanges opened": ", ".join(opened) or "-",
+                     "investment": phased.horizon["investment_by_period"][n],
+                     "reuse rate": r.kpi("reuse_rate"), "by-products reused": r.kpi("byproducts_reused"),
+                     "annualised cost": r.kpi("annualised_cost"),
+                     "discount weight": p["discount_weight"]})
+    return pd.DataFrame(rows)
+
+
+def timeline_figure(phased):
+    """Reuse rate (line, right axis), investment and annualised cost (bars) by period."""
+    import plotly.graph_objects as go
+    df = timeline_frame(phased)
+    money = phased.kpis.loc["capex", "unit"] if "capex" in phased.kpis.index else "CNY"
+    fig = go.Figure()
+    fig.add_bar(x=df["period"], y=df["investment"], name=f"investment in the period ({money})")
+    fig.add_bar(x=df["period"], y=df["annualised cost"], name=f"annualised cost ({money}/yr)")
+    fig.add_scatter(x=df["period"], y=df["reuse rate"], name="reuse rate", yaxis="y2", mode="lines+markers+text",
+                    text=[f"{v:.1%}" for v in df["reuse rate"]], textposition="top center")
+    fig.update_layout(template="plotly_white", barmode="group", height=420, margin={"t": 30},
+                      yaxis={"title": money}, yaxis2={"title": "reuse rate", "overlaying": "y", "side": "right",
+                                                        "tickformat": ".0%", "rangemode": "tozero"},
+                      legend={"orientation": "h", "y": -0.15})
+    return fig
+
+
+def phased_report_html(phased, path, *, network_page: str | None = None) -> Path:
+    """Write ``report.html`` of a phased plan: the horizon's figures, the timeline (what
+    opens when, reuse rate and cost by period, table and chart), the network with its
+    period selector (:func:`~symbiosis.views.network.network_periods_html`, embedded), the
+    KPIs by period and the plan. One offline page."""
+    from symbiosis.views.network import network_periods_html
+    r = phased
+    money = r.kpis.loc["capex", "unit"] if "capex" in r.kpis.index else "CNY"
+    if network_page is None:
+        with tempfile.TemporaryDirectory() as tmp:
+            network_page = network_periods_html(r, Path(tmp) / "network.html").read_text(encoding="utf-8")
+    h = r.horizon
+    cards = [("npc", "Net present cost", fmt(h["npc"]["value"], money)),
+             ("investment", "Investment over the horizon", fmt(h["investment"]["value"], money)),
+             ("reuse_rate", "Reuse over the horizon", f"{h['reuse_rate']['value']:.1%}"),
+             ("reused", "By-products reused over the horizon", fmt(h["byproducts_reused_total"]["value"], "t"))]
+    cards_html = "".join(f'<div class="card" data-kpi="{k}"><div class="label">{html.escape(lbl)}</div>'
+                         f'<div class="value">{html.escape(v)}</div></div>' for k, lbl, v in cards)
+    tl = timeline_frame(r)
+    tl_text = tl.copy()
+    tl_text["investment"] = [fmt(v, money) for v in tl["investment"]]
+    tl_text["annualised cost"] = [fmt(v, f"{money}/yr") for v in tl["annualised cost"]]
+    tl_text["by-products reused"] = [fmt(v, "t/yr") for v in tl["by-products reused"]]
+    tl_text["discount weight"] = [f"{v:.2f}" for v in tl["discount weight"]]
+    chart = timeline_figure(r).to_html(full_html=False, include_plotlyjs=True, div_id="timeline-chart",
+                                       config={"displaylogo": False, "responsive": True})
+    kp = r.kpis.reset_index()
+    kp_text = kp[["kpi", "unit"]].copy()
+    for p in r.periods:
+        kp_text[p["name"]] = [fmt(v, u) for v, u in zip(kp[p["name"]], kp["unit"])]
+    plan = r.plan()
+    plan_text = plan.assign(capex=[fmt(v, money) if v else "-" for v in plan["capex"]])
+    s = r.solver
+    gap = f"{s['gap']:.2%}" if s.get("gap") is not None else "n/a"
+    how = "myopic" if r.myopic else "perfect foresight"
+    title = html.escape(f"{r.case_name}: phased plan")
+    sections = [("timeline", "Timeline: what opens when, reuse and cost by period",
+                 _table(tl_text, "table-timeline", money) + chart),
+                ("network", "Network by period", f'<iframe class="network" id="network-frame" title="network by '
+                 f'period" srcdoc="{html.escape(network_page, quote=True)}"></iframe>'),
+                ("kpis", "Key figures by period (per year of each period)", _table(kp_text, "table-period-kpis")),
+                ("plan", f"The plan ({len(plan)} plants and exchanges opened)",
+                 f'<div class="scroll">{_table(plan_text, "table-plan", money)}</div>')]
+    nav = "".join(f'<a href="#{k}">{html.escape(t.split(":")[0])}</a>' for k, t, _ in sections)
+    body = [f"<h1>{title}</h1>",
+            f'<div class="meta">{html.escape(how)}, objective {html.escape(str(r.objective))}; solver status '
+            f'{html.escape(str(s.get("status")))}, gap {gap}; {len(r.periods)} periods, '
+            f'{r.periods[0]["start"]}-{r.periods[-1]["end"]}; costs discounted to {r.periods[0]["start"]}.</div>',
+            f"<nav>{nav}</nav>", f'<div class="cards" id="kpi-cards">{cards_html}</div>']
+    body += [f'<h2 id="{k}">{html.escape(t)}</h2>{c}' for k, t, c in sections]
+    page = (f'<!DOCTYPE html><html><head><meta charset="utf-8"><title>{title}</title>'
+            f"<style>{_CSS}</style></head><body>{''.join(body)}</body></html>")
+    bad = external_refs(page)
+    if bad:
+        raise RuntimeError(f"the report would load from the internet: {bad[:3]}")
+    out = Path(path)
+    out.write_text(page, encoding="utf-8")
+    return out
