@@ -84,6 +84,7 @@ def _write_frame(ws, df, units: dict[str, str]) -> None:
                 out.append(v)
         ws.append(out)
     ws.freeze_panes = "A2"
+    ws.auto_filter.ref = f"A1:{get_column_letter(max(len(headers), 1))}{max(ws.max_row, 1)}"
     for i, h in enumerate(headers, start=1):
         col = df.columns[i - 1]
         width = max([len(h)] + [len(str(v)) for v in df[col].head(200)]) if len(df) else len(h)
@@ -143,9 +144,10 @@ def write_results_workbook(result, path, status_quo=None, *, max_rows: int = XLS
     else:
         kp.columns = ["kpi", "unit", "value [unit]"]
     _write_frame(ws, kp, {})
+    _format_kpis(ws)
     notes = []
     for name in ("plants", "exchanges", "market", "materials", "inputs"):
-        df, note = _capped(name, getattr(result, name), max_rows)
+        df, note = _capped(name, _chosen_first(getattr(result, name)), max_rows)
         if note:
             notes.append(note)
         _write_frame(wb.create_sheet(name), df, units.get(name, {}))
@@ -161,6 +163,26 @@ def write_results_workbook(result, path, status_quo=None, *, max_rows: int = XLS
     wb.save(tmp)
     os.replace(tmp, out)
     return out
+
+
+def _chosen_first(df):
+    """Exchanges chosen (or plants built) first, each group in its own order."""
+    key = next((c for c in ("chosen", "built") if c in df.columns), None)
+    if key is None or not len(df):
+        return df
+    return df.sort_values(key, ascending=False, kind="stable")
+
+
+def _format_kpis(ws) -> None:
+    """KPI values as numbers a reader can scan: shares as percent, the rest with
+    thousands separators (money without decimals)."""
+    for row in ws.iter_rows(min_row=2):
+        unit = str(row[1].value or "")
+        fmt = "0.0%" if unit == "fraction" else ("#,##0" if re.match(r"^[A-Z]{3}\b", unit) else "#,##0.00")
+        for cell in row[2:]:
+            if isinstance(cell.value, (int, float)):
+                cell.number_format = fmt
+    ws.column_dimensions["A"].width = max(ws.column_dimensions["A"].width or 0, 30)
 
 
 # =========================================================================== case workbooks

@@ -319,3 +319,14 @@ def test_results_workbook_sheets_and_units(tmp_path, tutorial_compared):
     assert rows["reuse_rate"][1] == "fraction"
     ex = wb["exchanges"]
     assert ex.max_row == len(r.exchanges) + 1
+    # formatted and filterable: frozen header, autofilter, chosen exchanges first, KPI formats
+    for name in ("KPIs", "plants", "exchanges", "market", "materials"):
+        assert wb[name].freeze_panes == "A2" and wb[name].auto_filter.ref.startswith("A1:")
+    chosen = [row[_headers(ex)["chosen"] - 1] for row in ex.iter_rows(min_row=2, values_only=True)]
+    assert chosen == sorted(chosen, reverse=True) and True in chosen
+    import pandas as pd
+    from symbiosis.excel import _chosen_first
+    mixed = pd.DataFrame({"source": list("abcd"), "chosen": [False, True, False, True]})
+    assert list(_chosen_first(mixed)["source"]) == ["b", "d", "a", "c"]
+    fmt = {row[0].value: row[3].number_format for row in kp.iter_rows(min_row=2)}
+    assert fmt["reuse_rate"] == "0.0%" and fmt["capex"] == "#,##0" and fmt["byproducts_reused"] == "#,##0.00"
