@@ -56,6 +56,23 @@ def setup_logging(quiet: bool = False, verbose: int = 0) -> None:
     log.propagate = False
 
 
+#: commands that load a case and solve: they say so at once on a terminal (see :func:`starting`)
+LONG_COMMANDS = ("solve", "compare", "pareto", "alternatives", "explain", "sweep", "outages", "gains", "phased",
+                 "view")
+
+
+def starting(command: Optional[str], argv: list[str]) -> None:
+    """On a terminal, one dim line on stderr as soon as a long command starts, before the
+    case is read and the solver imported (seconds on a loaded machine): ``solve: loading
+    cases/x.yaml ...``. Nothing under ``--quiet``, in pipes or for quick commands."""
+    if command not in LONG_COMMANDS or _state["quiet"] or not err_console.is_terminal:
+        return
+    rest = argv[argv.index(command) + 1:] if command in argv else []
+    what = next((a for a in rest if not a.startswith("-")), None)
+    err_console.print(f"{command}: loading {what} ..." if what else f"{command}: starting ...",
+                      style="dim", markup=False, highlight=False)
+
+
 def new_file(path, suffixes, what: str, force: bool) -> None:
     """Exit 2 with one line unless ``path`` ends in one of ``suffixes`` and, without
     ``force``, does not exist yet (commands that write one new file: template, generate)."""
@@ -181,6 +198,6 @@ def progress(label: str, total: Optional[int] = None) -> Iterator[ProgressFn]:
         yield cb
 
 
-__all__ = ["console", "err_console", "fail", "bad_option", "load", "fmt", "progress", "setup_logging",
+__all__ = ["console", "err_console", "fail", "bad_option", "load", "fmt", "progress", "setup_logging", "starting",
            "check_objective", "check_axis", "check_mip_gap", "check_time_limit", "check_threads",
            "OBJECTIVES", "OBJECTIVE_CHOICES", "Problem"]
