@@ -67,6 +67,7 @@ def run(args: list[str], timeout: float, use_pty: bool) -> tuple[float | None, f
         fds = [proc.stdout.fileno(), proc.stderr.fileno()]
     first: float | None = None
     last = gap = 0.0
+    gap_after = ""
     seen = b""
     open_fds = list(fds)
     while open_fds:
@@ -86,15 +87,17 @@ def run(args: list[str], timeout: float, use_pty: bool) -> tuple[float | None, f
             now = time.perf_counter() - t0
             if first is None:
                 first = now
-            else:
-                gap = max(gap, now - last)
+            elif now - last > gap:
+                gap, gap_after = now - last, ANSI.sub("", seen.decode("utf-8", "replace"))[-60:]
             last = now
             if len(seen) < 4000:
                 seen += chunk
     rc = proc.wait()
     total = time.perf_counter() - t0
-    if first is not None:
-        gap = max(gap, total - last)
+    if first is not None and total - last > gap:
+        gap, gap_after = total - last, "(until the end)"
+    if os.environ.get("FIRST_OUTPUT_DEBUG"):
+        print(f"    longest silence after: {gap_after!r}", flush=True)
     if use_pty:
         os.close(master)
     text = ANSI.sub("", seen.decode("utf-8", "replace"))

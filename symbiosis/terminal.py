@@ -61,16 +61,50 @@ LONG_COMMANDS = ("solve", "compare", "pareto", "alternatives", "explain", "sweep
                  "view")
 
 
+_starting: dict = {"status": None}
+
+
+class _StopOnOutput:
+    """A render hook on stdout: the first table or line printed ends the start-up spinner."""
+
+    def process_renderables(self, renderables):
+        stop_starting()
+        return renderables
+
+
 def starting(command: Optional[str], argv: list[str]) -> None:
-    """On a terminal, one dim line on stderr as soon as a long command starts, before the
+    """On a terminal, a spinner on stderr as soon as a long command starts, before the
     case is read and the solver imported (seconds on a loaded machine): ``solve: loading
-    cases/x.yaml ...``. Nothing under ``--quiet``, in pipes or for quick commands."""
+    cases/x.yaml ...``. It goes when the first progress bar starts, something is printed
+    on stdout, or the command ends. Nothing under ``--quiet``, in pipes or for quick commands."""
     if command not in LONG_COMMANDS or _state["quiet"] or not err_console.is_terminal:
         return
+    import atexit
     rest = argv[argv.index(command) + 1:] if command in argv else []
     what = next((a for a in rest if not a.startswith("-")), None)
-    err_console.print(f"{command}: loading {what} ..." if what else f"{command}: starting ...",
-                      style="dim", markup=False, highlight=False)
+    stop_starting()
+    from rich.live import Live
+    from rich.markup import escape
+    from rich.spinner import Spinner
+    text = f"[dim]{command}: loading {escape(what)} ...[/]" if what else f"[dim]{command}: starting ...[/]"
+    status = Live(Spinner("dots", text), console=err_console, transient=True, refresh_per_second=8)
+    status.start(refresh=True)  # drawn now, not at the first tick
+    hook = _StopOnOutput()
+    console.push_render_hook(hook)
+    _starting.update(status=status, hook=hook)
+    atexit.register(stop_starting)
+
+
+def stop_starting() -> None:
+    """End the start-up spinner of :func:`starting` (idempotent)."""
+    status = _starting.get("status")
+    if status is None:
+        return
+    _starting["status"] = None
+    status.stop()
+    hooks = getattr(console, "_render_hooks", [])  # this hook only (a Live may have pushed its own since)
+    if _starting.get("hook") in hooks:
+        hooks.remove(_starting["hook"])
 
 
 def new_file(path, suffixes, what: str, force: bool) -> None:
@@ -178,6 +212,7 @@ def progress(label: str, total: Optional[int] = None) -> Iterator[ProgressFn]:
     gone when the work ends. Elsewhere (CI logs, pipes): one INFO log line per step
     (shown with ``-v``). Under ``--quiet``: nothing.
     """
+    stop_starting()
     if _state["quiet"]:
         yield lambda done, total=None, message="": None
         return
