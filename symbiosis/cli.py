@@ -206,8 +206,10 @@ def solve(case: Path = typer.Argument(..., help="Case file (.yaml or .xlsx)."),
     t0 = time.perf_counter()
 
     try:
-        written = result.write(out, html=False,
-                               extra=lambda tmp: write_views(result, tmp, status_quo=reference, png=png))
+        with progress("writing views") as cb:  # seconds for a large park: say so
+            cb(0, None, f"{out}/")
+            written = result.write(out, html=False,
+                                   extra=lambda tmp: write_views(result, tmp, status_quo=reference, png=png))
     except RuntimeError as exc:  # PNG export without a browser: say so; nothing was written
         err_console.print(f"error: {exc}; nothing was written to {out}/", markup=False)
         raise typer.Exit(5)

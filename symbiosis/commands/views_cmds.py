@@ -99,11 +99,13 @@ def view(source: Path = typer.Argument(..., help="A case file (solved as status 
         nodes, legend = company_colors(result, color_by)
         colours = {"node_colors": nodes, "node_legend": legend, "node_legend_title": f"Plants by {color_by}"}
     try:
-        if source.is_dir():
-            written = write_views(result, folder, status_quo=sq, png=png, **colours)
-        else:
-            written = result.write(folder, html=False, extra=lambda tmp: write_views(result, tmp, status_quo=sq,
-                                                                                      png=png, **colours))
+        with progress("writing views") as cb:  # seconds for a large park: say so
+            cb(0, None, f"{folder}/")
+            if source.is_dir():
+                written = write_views(result, folder, status_quo=sq, png=png, **colours)
+            else:
+                written = result.write(folder, html=False, extra=lambda tmp: write_views(
+                    result, tmp, status_quo=sq, png=png, **colours))
     except RuntimeError as exc:  # PNG export without a browser: say so, no traceback
         err_console.print(f"error: {exc}", markup=False, highlight=False, soft_wrap=True)
         raise typer.Exit(5)
