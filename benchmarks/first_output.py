@@ -43,7 +43,7 @@ def commands(case: str, tmp: Path) -> list[tuple[str, list[str]]]:
         ("explain", ["explain", c]),
         ("sweep", ["sweep", c, "--vary", vary]),
         ("outages", ["outages", c, "--out", str(tmp / "outages")]),
-        ("gains", ["gains", c]),
+        ("gains", ["gains", c] + (["--baseline", "today"] if case == "tutorial" else [])),
         ("phased", ["phased", "cases/liupanshui_phased.yaml", "--out", str(tmp / "phased")]),
         ("view", ["view", str(tmp / "solve")]),  # the folder solve wrote
     ]
