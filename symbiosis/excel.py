@@ -515,9 +515,7 @@ def case_to_workbook(yaml_path, xlsx_path, *, library: bool = True) -> Path:
         raise CaseError([Problem(str(yaml_path), "", "a case file must be a mapping with at least 'name' and 'plants'")])
     ids: set[str] = set()
     if library:
-        mats, procs = library_entries(data, Path(yaml_path))
-        own_m, own_p = data.get("materials") or {}, data.get("processes") or {}
-        ids = {n for n in mats if n not in own_m} | {n for n in procs if n not in own_p}
+        mats, procs, ids = library_entries(data, Path(yaml_path))
         data = _with_library(data, mats, procs)
     out = Path(xlsx_path)
     tmp = out.with_name(f".{out.name}.tmp")
@@ -1069,23 +1067,25 @@ def _join_units(names: dict[str, int], cells: dict, sheet: str, r: int, file: st
 
 
 # --------------------------------------------------------------------------- the library a case uses
-def library_entries(data: dict, yaml_path: Path) -> tuple[dict, dict]:
+def library_entries(data: dict, yaml_path: Path) -> tuple[dict, dict, set[str]]:
     """The library's materials and processes the case uses, as the dicts a case file holds:
     each process a plant runs that the case does not define, each material those processes
     and the case's exchanges name, and the case's own materials merged over the library's
-    (so the workbook shows the price that applies). ({}, {}) when the library cannot be read."""
+    (so the workbook shows the price that applies), with the ids that come from the library
+    alone. ({}, {}, set()) when the library cannot be read. With ``extends:``, what the
+    parent file defines counts as the case's own."""
     from symbiosis import io
     try:
-        spec = schema.CaseSpec.model_validate(io.expand_extends(copy.deepcopy(data), str(yaml_path),
-                                                                yaml_path.parent))
+        full = io.expand_extends(copy.deepcopy(data), str(yaml_path), yaml_path.parent)
+        spec = schema.CaseSpec.model_validate(full)
         res = io._Resolver(spec, str(yaml_path), yaml_path.parent, None)
         folders = res._library_folders()
         lib_mats, lib_procs, _, probs = io.read_library(folders, res._roots, res._case_path())
     except Exception:  # noqa: BLE001 - an invalid case converts as written, without the library
-        return {}, {}
+        return {}, {}, set()
     if probs:
-        return {}, {}
-    own_procs = data.get("processes") if isinstance(data.get("processes"), dict) else {}
+        return {}, {}, set()
+    own_procs = full.get("processes") if isinstance(full.get("processes"), dict) else {}
     used = {p.process for p in spec.plants.values()}
     procs = {n: lib_procs[n].model_dump(mode="json", by_alias=True, exclude_unset=True)
              for n in sorted(used) if n in lib_procs and n not in own_procs}
@@ -1100,7 +1100,7 @@ def library_entries(data: dict, yaml_path: Path) -> tuple[dict, dict]:
                 names.update((fl.options or {}).keys())
         if ps.product:
             names.add(ps.product)
-    own_mats = data.get("materials") if isinstance(data.get("materials"), dict) else {}
+    own_mats = full.get("materials") if isinstance(full.get("materials"), dict) else {}
     mats = {}
     for n in sorted(names | set(own_mats)):
         if n not in lib_mats:
@@ -1109,7 +1109,7 @@ def library_entries(data: dict, yaml_path: Path) -> tuple[dict, dict]:
         if isinstance(own_mats.get(n), dict):
             merged.update(own_mats[n])
         mats[n] = merged
-    return mats, procs
+    return mats, procs, {n for n in mats if n not in own_mats} | set(procs)
 
 
 def _with_library(data: dict, mats: dict, procs: dict) -> dict:
