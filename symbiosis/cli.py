@@ -75,13 +75,16 @@ def _version(value: bool) -> None:
 
 
 @app.callback()
-def _options(version: bool = typer.Option(False, "--version", callback=_version, is_eager=True,
+def _options(ctx: typer.Context,
+             version: bool = typer.Option(False, "--version", callback=_version, is_eager=True,
                                           help="Print the version and exit."),
              quiet: bool = typer.Option(False, "--quiet", "-q", help="Print errors only (no tables, no progress)."),
              verbose: int = typer.Option(0, "--verbose", "-v", count=True,
                                          help="More log lines on stderr: -v progress steps, -vv debug.")):
     """symbiosis: optimise by-product exchanges and new plants in an industrial park."""
     setup_logging(quiet, verbose)
+    from symbiosis.terminal import starting
+    starting(ctx.invoked_subcommand, sys.argv)
 
 
 @app.command()
@@ -207,8 +210,10 @@ def solve(case: Path = typer.Argument(..., help="Case file (.yaml or .xlsx)."),
     t0 = time.perf_counter()
 
     try:
-        written = result.write(out, html=False,
-                               extra=lambda tmp: write_views(result, tmp, status_quo=reference, png=png))
+        with progress("writing views") as cb:  # seconds for a large park: say so
+            cb(0, None, f"{out}/")
+            written = result.write(out, html=False,
+                                   extra=lambda tmp: write_views(result, tmp, status_quo=reference, png=png))
     except RuntimeError as exc:  # PNG export without a browser: say so; nothing was written
         err_console.print(f"error: {exc}; nothing was written to {out}/", markup=False)
         raise typer.Exit(5) from None

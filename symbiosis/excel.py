@@ -44,7 +44,6 @@ from openpyxl.utils import get_column_letter
 
 from symbiosis import schema
 from symbiosis.errors import CaseError, Problem
-from symbiosis.files import read_yaml
 
 # =========================================================================== results
 HEADER_FILL = PatternFill("solid", fgColor="DDE4EE")
@@ -84,6 +83,7 @@ def _write_frame(ws, df, units: dict[str, str]) -> None:
                 out.append(v)
         ws.append(out)
     ws.freeze_panes = "A2"
+    ws.auto_filter.ref = f"A1:{get_column_letter(max(len(headers), 1))}{max(ws.max_row, 1)}"
     for i, h in enumerate(headers, start=1):
         col = df.columns[i - 1]
         width = max([len(h)] + [len(str(v)) for v in df[col].head(200)]) if len(df) else len(h)
@@ -143,9 +143,10 @@ def write_results_workbook(result, path, status_quo=None, *, max_rows: int = XLS
     else:
         kp.columns = ["kpi", "unit", "value [unit]"]
     _write_frame(ws, kp, {})
+    _format_kpis(ws)
     notes = []
     for name in ("plants", "exchanges", "market", "materials", "inputs"):
-        df, note = _capped(name, getattr(result, name), max_rows)
+        df, note = _capped(name, _chosen_first(getattr(result, name)), max_rows)
         if note:
             notes.append(note)
         _write_frame(wb.create_sheet(name), df, units.get(name, {}))
@@ -161,6 +162,26 @@ def write_results_workbook(result, path, status_quo=None, *, max_rows: int = XLS
     wb.save(tmp)
     os.replace(tmp, out)
     return out
+
+
+def _chosen_first(df):
+    """Exchanges chosen (or plants built) first, each group in its own order."""
+    key = next((c for c in ("chosen", "built") if c in df.columns), None)
+    if key is None or not len(df):
+        return df
+    return df.sort_values(key, ascending=False, kind="stable")
+
+
+def _format_kpis(ws) -> None:
+    """KPI values as numbers a reader can scan: shares as percent, the rest with
+    thousands separators (money without decimals)."""
+    for row in ws.iter_rows(min_row=2):
+        unit = str(row[1].value or "")
+        fmt = "0.0%" if unit == "fraction" else ("#,##0" if re.match(r"^[A-Z]{3}\b", unit) else "#,##0.00")
+        for cell in row[2:]:
+            if isinstance(cell.value, (int, float)):
+                cell.number_format = fmt
+    ws.column_dimensions["A"].width = max(ws.column_dimensions["A"].width or 0, 30)
 
 
 # =========================================================================== case workbooks
@@ -389,7 +410,15 @@ def _instructions(ws) -> None:
         ("scenarios", "One row per overridden field: scenario, dotted path (plants.slag_cement.forbid), value."),
         ("", ""),
         ("Cell rules", ""),
-        ("quantities", "A number and a unit in one cell, as text: 300 kt/yr, 0.45 CNY/t/km, 260e6 CNY."),
+        ("quantities", "A number in its column and the unit in the column beside it ('capacity unit', "
+                       "'value unit'): 300 and kt/yr. A quantity written as text in one cell (300 kt/yr, "
+                       "0.45 CNY/t/km, 260e6 CNY) is taken as written and the unit column is not read."),
+        ("dropdowns and checks", "Columns with a fixed set of values (status, kind, direction, TRUE/FALSE) "
+                                 "offer a dropdown; process, material and plant columns offer the ids of "
+                                 "their sheets (another id draws a warning: it may come from the library); "
+                                 "numbers that must not be negative are checked."),
+        ("green rows", "Materials and processes of the process library the case uses: the values shown apply "
+                       "to this case; change them here to override the library."),
         ("empty cell", "The field is not given."),
         ("null", "An explicit null."),
         ("[ ... ] or { ... }", "A list or a mapping in YAML/JSON flow style, e.g. [0.5, 1.0] for a plant's load."),
@@ -422,27 +451,38 @@ def _instructions(ws) -> None:
     ws.column_dimensions["B"].width = 110
 
 
-def _build_workbook(data: dict | None) -> Workbook:
+def _build_workbook(data: dict | None, library_ids: set[str] | None = None) -> Workbook:
+    library_ids = set(library_ids or ())
     kv, tables = _case_sheets(data or {})
+    quantity = _quantity_columns()
+    for name, t in tables.items():
+        _split_units(t, quantity.get(name, {}), every=data is None)
     wb = Workbook()
     _instructions(wb.active)
     wb.active.title = "instructions"
     kv_models = {"case": schema.CaseSpec, "units": schema.UnitsSpec, "settings": schema.SettingsSpec}
     for name in KV_SHEETS:
         ws = wb.create_sheet(name)
-        ws.append(["field", "value", "description"])
-        given = dict(kv[name])
+        ws.append(["field", "value", "value" + UNIT_SUFFIX, "description"])
+        model = kv_models[name] if name != "case" else None
+        given = {f: (v, u) for f, v, u in _split_kv(kv[name], model)}
         listed = []
         fields = ["name", "description", "library"] if name == "case" else _fields(kv_models[name])
+
+        def cells(f, given=given):
+            v, u = given[f]
+            return [to_cell(v), None if u is _ABSENT else u]
         for f in fields:  # every field listed, so the sheet shows what can be set
             listed.append(f)
-            ws.append([f, to_cell(given[f]) if f in given else None, _descr(kv_models[name], f)])
-        for f, v in kv[name]:
+            ws.append([f, *(cells(f) if f in given else [None, None]), _descr(kv_models[name], f)])
+        for f, _v in kv[name]:
             if f not in listed:
-                ws.append([f, to_cell(v), _descr(kv_models[name], f.split(".")[0])])
+                ws.append([f, *cells(f), _descr(kv_models[name], f.split(".")[0])])
         _style_header(ws, None, notes=False)
         ws.column_dimensions["B"].width = 40
-        ws.column_dimensions["C"].width = 90
+        ws.column_dimensions["C"].width = 14
+        ws.column_dimensions["D"].width = 90
+        _guide_kv(ws, model)
     cols = _columns()
     for name in SHEET_ORDER[4:]:
         t = tables[name]
@@ -451,6 +491,7 @@ def _build_workbook(data: dict | None) -> Workbook:
         for row in t.rows:
             ws.append([to_cell(row[c]) if c in row else None for c in t.columns])
         _style_header(ws, cols[name][1])
+        _guide_table(ws, name, cols[name][1], data or {}, library_ids if name in SECTION_SHEETS else set())
     return wb
 
 
@@ -462,14 +503,14 @@ def write_case_template(path) -> Path:
     return out
 
 
-def case_to_workbook(yaml_path, xlsx_path) -> Path:
-    """Write the YAML case ``yaml_path`` as a workbook (read back by :func:`read_case_workbook`
-    into an equal dict)."""
-    data = read_yaml(Path(yaml_path))
-    if not isinstance(data, dict):
-        raise CaseError([Problem(str(yaml_path), "", "a case file must be a mapping with at least 'name' and 'plants'")])
+def data_to_workbook(data: dict, xlsx_path, library_ids: set[str] | None = None) -> Path:
+    """Write the case dict ``data`` (as a case file holds it) as a workbook, whole or not at
+    all; rows whose ids are in ``library_ids`` are marked as coming from the library.
+    :func:`symbiosis.io.case_to_workbook` reads a YAML case (and its library) into it."""
     out = Path(xlsx_path)
-    _build_workbook(data).save(out)
+    tmp = out.with_name(f".{out.name}.tmp")
+    _build_workbook(data, set(library_ids or ())).save(tmp)
+    os.replace(tmp, out)
     return out
 
 
@@ -562,6 +603,7 @@ def _table_rows(ws, file: str, problems: list[Problem]):
             x = from_cell(v, where, problems, file)
             if x is not _ABSENT:
                 cells[h] = (x, i)
+        _join_units(names, cells, ws.title, r, file, problems)
         if cells:
             out.append((r, cells))
     return names, out
@@ -891,3 +933,298 @@ def _entry_row(section, r, cells, hdr, data, where, problems, file):
                                     f"{miss} is missing: give both lon and lat, or neither"))
     entries[ident] = spec
     return ident
+
+
+# =========================================================================== guidance
+# Case workbooks that guide the person filling them in: numbers in numeric cells with a
+# unit column beside them, dropdowns and number checks from the schema, widths that fit,
+# frozen headers and filters, and the library entries the case uses, to see and change.
+# (Kept apart from the encoding above: the reader only needs _join_units.)
+
+UNIT_SUFFIX = " unit"
+_NUMBER = re.compile(r"[-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?")
+_UNIT_START = re.compile(r"[A-Za-z%\u00b5\u00b0$\u20ac\u00a5(]")
+LIBRARY_FILL = PatternFill("solid", fgColor="EEF5E9")
+#: rows a dropdown or number check covers below the last written row
+GUIDED_ROWS = 500
+
+
+def _is_quantity_field(model, name: str) -> bool:
+    for n, f in model.model_fields.items():
+        if (f.alias or n) == name:
+            return "_quantity_text" in repr(f.annotation) + repr(f.metadata)
+    return False
+
+
+def _quantity_columns() -> dict[str, dict[str, bool]]:
+    """Per table sheet: the columns that hold a quantity, each with whether the case
+    requires it to be >= 0 (as symbiosis.io checks it)."""
+    nonneg = {
+        "materials": {"max_purchase", "max_sale", "min_sale", "transport_cost", "max_distance"},
+        "plants": {"capacity", "capex", "output", "life", "fixed_cost", "min_load"},
+        "plant_sizes": {"capacity", "capex"},
+        "exchanges": {"max", "min", "fixed_cost", "capex", "distance", "transport_cost"},
+        "process_flows": {"amount"},
+        "process_options": {"equivalence", "max_share"},
+        "processes": set(),
+    }
+    models = {"materials": schema.MaterialSpec, "plants": schema.PlantSpec, "plant_sizes": schema.SizeSpec,
+              "exchanges": schema.ExchangeSpec, "process_flows": schema.Flow, "process_options": schema.Option,
+              "processes": schema.ProcessSpec}
+    out: dict[str, dict[str, bool]] = {}
+    for sheet, model in models.items():
+        cols = {}
+        for name in _fields(model):
+            if name != "load" and _is_quantity_field(model, name):
+                cols[name] = name in nonneg[sheet]
+                if sheet == "processes":  # operating_cost and co2 may be {value, source}
+                    cols[f"{name}.value"] = False
+        out[sheet] = cols
+    return out
+
+
+def split_quantity(v: Any) -> tuple[int | float, str] | None:
+    """``"300 kt/yr"`` as ``(300, "kt/yr")``; None for anything else (a bare number, text)."""
+    if not isinstance(v, str):
+        return None
+    m = _NUMBER.match(v.strip())
+    if not m:
+        return None
+    unit = v.strip()[m.end():].strip()
+    if not unit or not _UNIT_START.match(unit):
+        return None
+    text = m.group(0)
+    try:
+        num: int | float = int(text) if re.fullmatch(r"[-+]?\d+", text) else float(text)
+    except ValueError:
+        return None
+    if isinstance(num, float) and not math.isfinite(num):
+        return None
+    return num, unit
+
+
+def number_text(x: int | float) -> str:
+    """A cell's number as the text of a quantity (integral values without '.0')."""
+    if isinstance(x, bool):
+        return str(x)
+    if isinstance(x, float) and x.is_integer() and abs(x) < 1e15:
+        return str(int(x))
+    return repr(x) if isinstance(x, float) else str(x)
+
+
+def _split_units(t: "_Sheet", quantity: dict[str, bool], every: bool) -> None:
+    """Write each quantity of ``t`` as a number and a unit column ("capacity", "capacity unit").
+    ``every``: add the unit column of every quantity column (the template), else of those
+    that hold a quantity in some row."""
+    for col in [c for c in t.columns if c in quantity]:
+        if not every and not any(split_quantity(row.get(col)) for row in t.rows):
+            continue
+        ucol = col + UNIT_SUFFIX
+        if ucol not in t.columns:
+            t.columns.insert(t.columns.index(col) + 1, ucol)
+        for row in t.rows:
+            parts = split_quantity(row.get(col))
+            if parts:
+                row[col], row[ucol] = parts
+
+
+def _split_kv(rows: list[tuple[str, Any]], model) -> list[tuple[str, Any, Any]]:
+    out = []
+    for f, v in rows:
+        parts = split_quantity(v) if model is not None and _is_quantity_field(model, f.split(".")[0]) else None
+        out.append((f, *parts) if parts else (f, v, _ABSENT))
+    return out
+
+
+def _join_units(names: dict[str, int], cells: dict, sheet: str, r: int, file: str, problems: list[Problem]) -> None:
+    """Fold each "X unit" cell of a row into X: a number and its unit become the text
+    "300 kt/yr" at X's cell. Text in X is taken as written; a unit without a number is
+    ignored (a template's unit left standing)."""
+    for h in [h for h in names if h.endswith(UNIT_SUFFIX)]:
+        base = h[: -len(UNIT_SUFFIX)]
+        if base not in names:
+            continue
+        unit = cells.pop(h, None)
+        if unit is None or base not in cells:
+            continue
+        value, col = cells[base]
+        u = unit[0]
+        if not isinstance(u, str) or not u.strip():
+            problems.append(Problem(file, _Where.text(sheet, r, get_column_letter(unit[1]), h),
+                                    f"{u!r} is not a unit; write one such as kt/yr or CNY/t"))
+            continue
+        if isinstance(value, (int, float)) and not isinstance(value, bool):
+            cells[base] = (f"{number_text(value)} {u.strip()}", col)
+        elif isinstance(value, str) and _NUMBER.fullmatch(value.strip()):
+            cells[base] = (f"{value.strip()} {u.strip()}", col)
+
+
+# --------------------------------------------------------------------------- the library a case uses
+def _with_library(data: dict, mats: dict, procs: dict) -> dict:
+    out = dict(data)
+    own_m = dict(out.get("materials") or {})
+    for n, m in mats.items():
+        own_m[n] = m
+    own_p = dict(out.get("processes") or {})
+    for n, p in procs.items():
+        own_p.setdefault(n, p)
+    if own_m:
+        out["materials"] = own_m
+    if own_p:
+        out["processes"] = own_p
+    return out
+
+
+# --------------------------------------------------------------------------- dropdowns and checks
+SECTORS = ["power", "chemicals", "building_materials", "coal", "coking", "metals", "waste", "other"]
+_BOOL_LIST = '"TRUE,FALSE"'
+
+
+def _literal_values(model, name: str) -> list[str] | None:
+    import typing
+    for n, f in model.model_fields.items():
+        if (f.alias or n) != name:
+            continue
+        ann = f.annotation
+        for a in (ann, *typing.get_args(ann)):
+            if typing.get_origin(a) is typing.Literal:
+                return [str(x) for x in typing.get_args(a)]
+    return None
+
+
+def _is_bool_field(model, name: str) -> bool:
+    for n, f in model.model_fields.items():
+        if (f.alias or n) == name:
+            return f.annotation is bool
+    return False
+
+
+def _list_check(values: list[str] | str, strict: bool, what: str):
+    from openpyxl.worksheet.datavalidation import DataValidation
+    formula = values if isinstance(values, str) else '"' + ",".join(values) + '"'
+    dv = DataValidation(type="list", formula1=formula, allow_blank=True, showDropDown=False,
+                        errorStyle="stop" if strict else "warning", showErrorMessage=True)
+    dv.errorTitle = "symbiosis"
+    dv.error = what if strict else what + " Keep it anyway?"
+    dv.promptTitle, dv.prompt = "choose", what
+    return dv
+
+
+def _min_check(minimum: float, what: str, strict_less: float | None = None):
+    from openpyxl.worksheet.datavalidation import DataValidation
+    if strict_less is not None:
+        dv = DataValidation(type="decimal", operator="between", formula1=str(minimum),
+                            formula2=str(strict_less), allow_blank=True, showErrorMessage=True)
+    else:
+        dv = DataValidation(type="decimal", operator="greaterThanOrEqual", formula1=str(minimum),
+                            allow_blank=True, showErrorMessage=True)
+    dv.errorTitle, dv.error = "symbiosis", what
+    return dv
+
+
+def _ref(sheet: str, col: str = "A") -> str:
+    return f"{sheet}!${col}$2:${col}${GUIDED_ROWS * 4}"
+
+
+def _column_checks(name: str, model, data: dict) -> dict[str, Any]:
+    """Column name -> DataValidation of a table sheet."""
+    modes = sorted((data.get("settings") or {}).get("transport_modes") or {}) if isinstance(
+        (data.get("settings") or {}), dict) else []
+    checks: dict[str, Any] = {}
+    if model is not None:
+        for c in _fields(model):
+            lits = _literal_values(model, c)
+            if lits:
+                checks[c] = _list_check(lits, True, f"{c}: one of " + ", ".join(lits) + ".")
+            elif _is_bool_field(model, c):
+                checks[c] = _list_check(_BOOL_LIST, True, f"{c}: TRUE or FALSE (empty: FALSE).")
+    for c, nonneg in _quantity_columns().get(name, {}).items():
+        if nonneg:
+            checks[c] = _min_check(0, f"{c}: a number >= 0 (its unit in the column '{c}{UNIT_SUFFIX}'), "
+                                      "or a quantity as text such as '300 kt/yr'.")
+    refs = {"materials": {"mode": modes},
+            "processes": {"sector": SECTORS, "product": _ref("materials")},
+            "plants": {"process": _ref("processes"), "sector": SECTORS},
+            "process_flows": {"process": _ref("processes"), "material": _ref("materials"),
+                              "direction": ["input", "output"]},
+            "process_options": {"process": _ref("processes"), "material": _ref("materials")},
+            "plant_sizes": {"plant": _ref("plants")},
+            "exchanges": {"from": _ref("plants"), "to": _ref("plants"), "material": _ref("materials"),
+                          "mode": modes}}
+    for c, values in refs.get(name, {}).items():  # type: ignore[attr-defined]
+        if not values:
+            continue
+        strict = c == "direction"
+        what = {"process": "a process id of sheet 'processes' (or of the process library).",
+                "material": "a material id of sheet 'materials' (or of the process library).",
+                "product": "a material id of sheet 'materials' (or of the process library).",
+                "plant": "a plant id of sheet 'plants'.", "from": "a plant id of sheet 'plants'.",
+                "to": "a plant id of sheet 'plants'.", "direction": "input or output.",
+                "sector": "a sector (others are allowed and get a colour of their own).",
+                "mode": "a transport mode of settings.transport_modes."}[c]
+        checks[c] = _list_check(values, strict, f"{c}: {what}")
+    return checks
+
+
+def _fit_widths(ws, lo: int = 10, hi: int = 50) -> None:
+    widths: dict[int, int] = {}
+    for row in ws.iter_rows(max_row=min(ws.max_row, 300)):
+        for cell in row:
+            if cell.value is None:
+                continue
+            n = len(str(cell.value)) + (3 if cell.row == 1 else 1)
+            widths[cell.column] = max(widths.get(cell.column, 0), n)
+    for col, w in widths.items():
+        ws.column_dimensions[get_column_letter(col)].width = min(max(lo, w + 1), hi)
+
+
+def _guide_table(ws, name: str, model, data: dict, library_ids: set[str]) -> None:
+    """Dropdowns, number checks, unit columns marked, widths, frozen header and filter."""
+    headers = {str(c.value): c.column_letter for c in ws[1] if c.value is not None}
+    last = max(ws.max_row, 1) + GUIDED_ROWS
+    for col, dv in _column_checks(name, model, data).items():
+        if col in headers:
+            ws.add_data_validation(dv)
+            dv.add(f"{headers[col]}2:{headers[col]}{last}")
+    for h, letter in headers.items():
+        if h.endswith(UNIT_SUFFIX):
+            ws[f"{letter}1"].comment = Comment(f"The unit of the number in column '{h[:-len(UNIT_SUFFIX)]}', "
+                                               "e.g. kt/yr, CNY/t, t.", "symbiosis")
+    if library_ids and "id" in headers:
+        for (cell,) in ws.iter_rows(min_row=2, min_col=1, max_col=1):
+            if cell.value in library_ids:
+                for c in ws[cell.row]:
+                    c.fill = LIBRARY_FILL
+                cell.comment = Comment("From the process library; the values here apply to this case "
+                                       "(change them to override the library).", "symbiosis")
+    _fit_widths(ws)
+    ws.freeze_panes = "B2" if "id" in headers else "A2"
+    ws.auto_filter.ref = f"A1:{get_column_letter(max(ws.max_column, 1))}{max(ws.max_row, 1)}"
+
+
+def _guide_kv(ws, model) -> None:
+    """Per row of a field/value sheet: a dropdown or a number check from the field's type."""
+    if model is None:
+        return
+    import annotated_types as at
+    for (fcell, vcell) in ws.iter_rows(min_row=2, max_col=2):
+        f = str(fcell.value or "")
+        field = next((x for n, x in model.model_fields.items() if (x.alias or n) == f), None)
+        if field is None:
+            continue
+        lits = _literal_values(model, f)
+        dv = None
+        if lits:
+            dv = _list_check(lits, True, f"{f}: one of " + ", ".join(lits) + ".")
+        elif field.annotation is bool:
+            dv = _list_check(_BOOL_LIST, True, f"{f}: TRUE or FALSE.")
+        elif field.annotation is float:
+            lo = next((m.ge for m in field.metadata if isinstance(m, at.Ge)), None)
+            lo = lo if lo is not None else next((m.gt for m in field.metadata if isinstance(m, at.Gt)), None)  # type: ignore[assignment]
+            hi = next((m.lt for m in field.metadata if isinstance(m, at.Lt)), None)
+            if lo is not None:
+                dv = _min_check(lo, f"{f}: a number >= {lo:g}" + (f" and < {hi:g}." if hi is not None else "."),  # type: ignore[arg-type]
+                                strict_less=hi)  # type: ignore[arg-type]
+        if dv is not None:
+            ws.add_data_validation(dv)
+            dv.add(vcell.coordinate)

@@ -996,3 +996,66 @@ class _Resolver:
                          f"by-product {m!r} is counted in {materials[m].unit}, not tonnes: state its "
                          f"reuse_weight (tonne-equivalents per {materials[m].unit}), or 0 to leave it "
                          "out of the reuse objective", file)
+
+
+# ---------------------------------------------------------------------- case -> workbook
+def case_to_workbook(yaml_path, xlsx_path, *, library: bool = True) -> Path:
+    """Write the YAML case ``yaml_path`` as a workbook (:mod:`symbiosis.excel`), read back by
+    :func:`symbiosis.excel.read_case_workbook` into a case that loads equal to the YAML one.
+    ``library``: also write the library's materials and processes the case uses (marked
+    green), so they can be seen and changed; without it the workbook reads back into the
+    YAML file's dict (quantities spelled as number and unit, "260e6 CNY" as "260000000 CNY")."""
+    from symbiosis.excel import _with_library, data_to_workbook
+    data = read_yaml(Path(yaml_path))
+    if not isinstance(data, dict):
+        raise CaseError([Problem(str(yaml_path), "", "a case file must be a mapping with at least 'name' and 'plants'")])
+    ids: set[str] = set()
+    if library:
+        mats, procs, ids = workbook_library_entries(data, Path(yaml_path))
+        data = _with_library(data, mats, procs)
+    return data_to_workbook(data, xlsx_path, ids)
+
+
+def workbook_library_entries(data: dict, yaml_path: Path) -> tuple[dict, dict, set[str]]:
+    """The library's materials and processes the case uses, as the dicts a case file holds:
+    each process a plant runs that the case does not define, each material those processes
+    and the case's exchanges name, and the case's own materials merged over the library's
+    (so the workbook shows the price that applies), with the ids that come from the library
+    alone. ({}, {}, set()) when the library cannot be read. With ``extends:``, what the
+    parent file defines counts as the case's own."""
+    try:
+        full = expand_extends(copy.deepcopy(data), str(yaml_path), yaml_path.parent)
+        from symbiosis import schema as _schema
+        spec = _schema.CaseSpec.model_validate(full)
+        res = _Resolver(spec, str(yaml_path), yaml_path.parent, None)
+        folders = res._library_folders()
+        lib_mats, lib_procs, _, probs = read_library(folders, res._roots, res._case_path())
+    except Exception:  # noqa: BLE001 - an invalid case converts as written, without the library
+        return {}, {}, set()
+    if probs:
+        return {}, {}, set()
+    own_procs: dict = full.get("processes") if isinstance(full.get("processes"), dict) else {}  # type: ignore[assignment]
+    used = {p.process for p in spec.plants.values()}
+    procs = {n: lib_procs[n].model_dump(mode="json", by_alias=True, exclude_unset=True)
+             for n in sorted(used) if n in lib_procs and n not in own_procs}
+    names: set[str] = {e.material for e in spec.exchanges}
+    for n in used:
+        ps = spec.processes.get(n) or lib_procs.get(n)
+        if ps is None:
+            continue
+        for flows in (ps.inputs, ps.outputs):
+            for m, fl in flows.items():
+                names.add(m)
+                names.update((fl.options or {}).keys())
+        if ps.product:
+            names.add(ps.product)
+    own_mats: dict = full.get("materials") if isinstance(full.get("materials"), dict) else {}  # type: ignore[assignment]
+    mats = {}
+    for n in sorted(names | set(own_mats)):
+        if n not in lib_mats:
+            continue
+        merged = lib_mats[n].model_dump(mode="json", by_alias=True, exclude_unset=True)
+        if isinstance(own_mats.get(n), dict):
+            merged.update(own_mats[n])
+        mats[n] = merged
+    return mats, procs, {n for n in mats if n not in own_mats} | set(procs)

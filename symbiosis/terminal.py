@@ -56,6 +56,57 @@ def setup_logging(quiet: bool = False, verbose: int = 0) -> None:
     log.propagate = False
 
 
+#: commands that load a case and solve: they say so at once on a terminal (see :func:`starting`)
+LONG_COMMANDS = ("solve", "compare", "pareto", "alternatives", "explain", "sweep", "outages", "gains", "phased",
+                 "view")
+
+
+_starting: dict = {"status": None}
+
+
+class _StopOnOutput:
+    """A render hook on stdout: the first table or line printed ends the start-up spinner."""
+
+    def process_renderables(self, renderables):
+        stop_starting()
+        return renderables
+
+
+def starting(command: Optional[str], argv: list[str]) -> None:
+    """On a terminal, a spinner on stderr as soon as a long command starts, before the
+    case is read and the solver imported (seconds on a loaded machine): ``solve: loading
+    cases/x.yaml ...``. It goes when the first progress bar starts, something is printed
+    on stdout, or the command ends. Nothing under ``--quiet``, in pipes or for quick commands."""
+    if command not in LONG_COMMANDS or _state["quiet"] or not err_console.is_terminal:
+        return
+    import atexit
+    rest = argv[argv.index(command) + 1:] if command in argv else []
+    what = next((a for a in rest if not a.startswith("-")), None)
+    stop_starting()
+    from rich.live import Live
+    from rich.markup import escape
+    from rich.spinner import Spinner
+    text = f"[dim]{command}: loading {escape(what)} ...[/]" if what else f"[dim]{command}: starting ...[/]"
+    status = Live(Spinner("dots", text), console=err_console, transient=True, refresh_per_second=8)
+    status.start(refresh=True)  # drawn now, not at the first tick
+    hook = _StopOnOutput()
+    console.push_render_hook(hook)  # type: ignore[arg-type]
+    _starting.update(status=status, hook=hook)
+    atexit.register(stop_starting)
+
+
+def stop_starting() -> None:
+    """End the start-up spinner of :func:`starting` (idempotent)."""
+    status = _starting.get("status")
+    if status is None:
+        return
+    _starting["status"] = None
+    status.stop()
+    hooks = getattr(console, "_render_hooks", [])  # this hook only (a Live may have pushed its own since)
+    if _starting.get("hook") in hooks:
+        hooks.remove(_starting["hook"])
+
+
 def new_file(path, suffixes, what: str, force: bool) -> None:
     """Exit 2 with one line unless ``path`` ends in one of ``suffixes`` and, without
     ``force``, does not exist yet (commands that write one new file: template, generate)."""
@@ -161,6 +212,7 @@ def progress(label: str, total: Optional[int] = None) -> Iterator[ProgressFn]:
     gone when the work ends. Elsewhere (CI logs, pipes): one INFO log line per step
     (shown with ``-v``). Under ``--quiet``: nothing.
     """
+    stop_starting()
     if _state["quiet"]:
         yield lambda done, total=None, message="": None  # type: ignore[misc]
         return
@@ -181,6 +233,6 @@ def progress(label: str, total: Optional[int] = None) -> Iterator[ProgressFn]:
         yield cb
 
 
-__all__ = ["console", "err_console", "fail", "bad_option", "load", "fmt", "progress", "setup_logging",
+__all__ = ["console", "err_console", "fail", "bad_option", "load", "fmt", "progress", "setup_logging", "starting",
            "check_objective", "check_axis", "check_mip_gap", "check_time_limit", "check_threads",
            "OBJECTIVES", "OBJECTIVE_CHOICES", "Problem"]

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import copy
+import dataclasses
 
 import openpyxl
 import pytest
@@ -9,9 +10,9 @@ import yaml
 
 import symbiosis
 from symbiosis.errors import CaseError
-from symbiosis.excel import (SHEET_ORDER, case_to_workbook, from_cell, read_case_workbook, to_cell,
-                             workbook_to_yaml, write_case_template, write_results_workbook)
-from symbiosis.io import shipped_cases_dir
+from symbiosis.excel import (SHEET_ORDER, from_cell, read_case_workbook, split_quantity,
+                             to_cell, workbook_to_yaml, write_case_template, write_results_workbook)
+from symbiosis.io import case_to_workbook, shipped_cases_dir
 
 SHIPPED = sorted(shipped_cases_dir().glob("*.yaml"))
 
@@ -28,13 +29,147 @@ def _row_of(ws, ident: str, col: str = "id") -> int:
     raise KeyError(ident)
 
 
+def _spelling(v):
+    """A YAML value with each quantity text as (number, unit): '260e6 CNY' and '260000000 CNY' alike."""
+    if isinstance(v, dict):
+        return {k: _spelling(x) for k, x in v.items()}
+    if isinstance(v, list):
+        return [_spelling(x) for x in v]
+    parts = split_quantity(v)
+    return (float(parts[0]), parts[1]) if parts else v
+
+
 @pytest.mark.parametrize("path", SHIPPED, ids=[p.stem for p in SHIPPED])
 def test_yaml_workbook_yaml_round_trip(tmp_path, path):
     data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    xlsx = case_to_workbook(path, tmp_path / "case.xlsx")
-    assert read_case_workbook(xlsx, validate=False) == data
+    xlsx = case_to_workbook(path, tmp_path / "case.xlsx", library=False)
+    assert _spelling(read_case_workbook(xlsx, validate=False)) == _spelling(data)
     back = workbook_to_yaml(xlsx, tmp_path / "case.yaml")
-    assert yaml.safe_load(back.read_text(encoding="utf-8")) == data
+    assert _spelling(yaml.safe_load(back.read_text(encoding="utf-8"))) == _spelling(data)
+
+
+def _same_case(a, b):
+    """Two loaded cases are equal but for the file each was read from."""
+    for f in dataclasses.fields(a):
+        if f.name == "path":
+            continue
+        va, vb = getattr(a, f.name), getattr(b, f.name)
+        if f.name == "processes":
+            va = {k: dataclasses.replace(p, file=None) for k, p in va.items()}
+            vb = {k: dataclasses.replace(p, file=None) for k, p in vb.items()}
+        assert va == vb, f.name
+
+
+@pytest.mark.parametrize("name", ["tutorial", "changzhi"])
+def test_workbook_with_library_loads_an_equal_case(tmp_path, name):
+    src = shipped_cases_dir() / f"{name}.yaml"
+    xlsx = case_to_workbook(src, tmp_path / f"{name}.xlsx")
+    _same_case(symbiosis.load_case(src), symbiosis.load_case(xlsx))
+
+
+def test_workbook_holds_numbers_with_units_and_the_library(tmp_path):
+    src = shipped_cases_dir() / "changzhi.yaml"
+    xlsx = case_to_workbook(src, tmp_path / "c.xlsx")
+    wb = openpyxl.load_workbook(xlsx)
+    ws = wb["plants"]
+    h = _headers(ws)
+    assert h["capacity unit"] == h["capacity"] + 1
+    caps = [ws.cell(row=r, column=h["capacity"]).value for r in range(2, ws.max_row + 1)]
+    assert caps and all(isinstance(v, (int, float)) or v is None for v in caps)
+    assert not any(isinstance(v, str) for v in caps)
+    case = symbiosis.load_case(src)
+    own = yaml.safe_load(src.read_text(encoding="utf-8")).get("materials") or {}
+    # every process a plant runs and every material they name is a row, library ones included
+    procs = {ws.cell(row=r, column=1).value for r in range(2, wb["processes"].max_row + 1)
+             for ws in [wb["processes"]]}
+    assert {p.process for p in case.plants.values()} <= procs
+    mats_ws = wb["materials"]
+    mats = {mats_ws.cell(row=r, column=1).value: r for r in range(2, mats_ws.max_row + 1)}
+    lib_only = sorted(m for m in mats if m not in own and case.materials[m].price is not None)
+    assert lib_only, "the library materials the case uses are in the workbook"
+    m = lib_only[0]
+    r = mats[m]
+    assert mats_ws.cell(row=r, column=1).fill.fgColor.rgb.endswith("EEF5E9")  # marked as the library's
+    mh = _headers(mats_ws)
+    price = mats_ws.cell(row=r, column=mh["price"]).value
+    assert isinstance(price, (int, float))
+    assert mats_ws.cell(row=r, column=mh["price unit"]).value
+    # a library price changed in the workbook changes the case
+    mats_ws.cell(row=r, column=mh["price"]).value = price * 2 + 1
+    wb.save(xlsx)
+    changed = symbiosis.load_case(xlsx)
+    in_base_units = case.materials[m].price / price
+    assert changed.materials[m].price == pytest.approx((price * 2 + 1) * in_base_units)
+
+
+def _checks(ws) -> dict[str, list]:
+    """Column header -> the data validations covering its row-2 cell."""
+    h = {c.value: c.column_letter for c in ws[1] if c.value}
+    out = {}
+    for name, letter in h.items():
+        out[name] = [dv for dv in ws.data_validations.dataValidation if f"{letter}2" in dv.sqref]
+    return out
+
+
+def test_workbook_dropdowns_and_checks_follow_the_schema(tmp_path):
+    xlsx = case_to_workbook(shipped_cases_dir() / "tutorial.yaml", tmp_path / "t.xlsx")
+    wb = openpyxl.load_workbook(xlsx)
+    plants = _checks(wb["plants"])
+    (status,) = plants["status"]
+    assert status.type == "list" and status.formula1 == '"existing,candidate"' and status.errorStyle == "stop"
+    (proc,) = plants["process"]
+    assert proc.formula1.startswith("processes!$A$2")
+    assert plants["can_close"][0].formula1 == '"TRUE,FALSE"'
+    (cap,) = plants["capacity"]
+    assert cap.type == "decimal" and cap.operator == "greaterThanOrEqual" and cap.formula1 == "0"
+    assert plants["name"] == [] and plants["capacity unit"] == []
+    mats = _checks(wb["materials"])
+    assert "byproduct" in mats["kind"][0].formula1
+    assert mats["price"] == []  # a price may be negative
+    flows = _checks(wb["process_flows"])
+    assert flows["direction"][0].formula1 == '"input,output"'
+    assert flows["material"][0].formula1.startswith("materials!$A$2")
+    ex = _checks(wb["exchanges"])
+    assert ex["from"][0].formula1.startswith("plants!$A$2") and ex["existing"][0].formula1 == '"TRUE,FALSE"'
+    settings = wb["settings"]
+    rows = {settings.cell(row=r, column=1).value: r for r in range(2, settings.max_row + 1)}
+    by_cell = {c: dv for dv in settings.data_validations.dataValidation for c in str(dv.sqref).split()}
+    assert by_cell[f"B{rows['objective']}"].formula1 == '"reuse,cost,reuse-then-cost"'
+    assert by_cell[f"B{rows['mip_gap']}"].type == "decimal"
+    assert settings.cell(row=rows["transport_cost"], column=2).value == 0.45
+    assert settings.cell(row=rows["transport_cost"], column=3).value == "CNY/t/km"
+    for name in ("materials", "processes", "plants", "process_flows", "exchanges"):
+        ws = wb[name]
+        assert ws.freeze_panes in ("A2", "B2") and ws.auto_filter.ref
+        widths = {c.value: ws.column_dimensions[c.column_letter].width for c in ws[1] if c.value}
+        assert all(w >= min(len(h) + 1, 50) for h, w in widths.items()), name
+
+
+def test_unit_column_rules(tmp_path):
+    path, wb = _tutorial_workbook(tmp_path)
+    ws = wb["plants"]
+    h = _headers(ws)
+    r = _row_of(ws, "carbide")
+    ws.cell(row=r, column=h["capacity"]).value = "0.5 Mt/yr"  # text is taken as written
+    r2 = _row_of(ws, "pvc")
+    ws.cell(row=r2, column=h["capacity"]).value = "420"  # a number typed as text joins its unit
+    wb.save(path)
+    data = read_case_workbook(path, validate=False)
+    assert data["plants"]["carbide"]["capacity"] == "0.5 Mt/yr"
+    unit = ws.cell(row=r2, column=h["capacity unit"]).value
+    assert data["plants"]["pvc"]["capacity"] == f"420 {unit}"
+    ws.cell(row=r2, column=h["capacity unit"]).value = 7
+    wb.save(path)
+    with pytest.raises(CaseError) as info:
+        read_case_workbook(path, validate=False)
+    assert "is not a unit" in str(info.value.problems[0])
+
+
+def test_template_has_unit_columns_and_dropdowns(tmp_path):
+    wb = openpyxl.load_workbook(write_case_template(tmp_path / "case.xlsx"))
+    h = _headers(wb["plants"])
+    assert {"capacity unit", "capex unit", "fixed_cost unit"} <= set(h)
+    assert _checks(wb["plants"])["status"]
 
 
 def test_workbook_case_loads_like_the_yaml(tmp_path, tutorial):
@@ -65,8 +200,8 @@ def test_round_trip_of_awkward_values(tmp_path, tutorial_dict):
                       "empty": {}}
     src = tmp_path / "awkward.yaml"
     src.write_text(yaml.safe_dump(d, sort_keys=False, allow_unicode=True))
-    xlsx = case_to_workbook(src, tmp_path / "awkward.xlsx")
-    assert read_case_workbook(xlsx, validate=False) == d
+    xlsx = case_to_workbook(src, tmp_path / "awkward.xlsx", library=False)
+    assert _spelling(read_case_workbook(xlsx, validate=False)) == _spelling(d)
     wb = openpyxl.load_workbook(xlsx)
     assert [ws.title for ws in wb.worksheets] == SHEET_ORDER
     plants = wb["plants"]
@@ -184,3 +319,14 @@ def test_results_workbook_sheets_and_units(tmp_path, tutorial_compared):
     assert rows["reuse_rate"][1] == "fraction"
     ex = wb["exchanges"]
     assert ex.max_row == len(r.exchanges) + 1
+    # formatted and filterable: frozen header, autofilter, chosen exchanges first, KPI formats
+    for name in ("KPIs", "plants", "exchanges", "market", "materials"):
+        assert wb[name].freeze_panes == "A2" and wb[name].auto_filter.ref.startswith("A1:")
+    chosen = [row[_headers(ex)["chosen"] - 1] for row in ex.iter_rows(min_row=2, values_only=True)]
+    assert chosen == sorted(chosen, reverse=True) and True in chosen
+    import pandas as pd
+    from symbiosis.excel import _chosen_first
+    mixed = pd.DataFrame({"source": list("abcd"), "chosen": [False, True, False, True]})
+    assert list(_chosen_first(mixed)["source"]) == ["b", "d", "a", "c"]
+    fmt = {row[0].value: row[3].number_format for row in kp.iter_rows(min_row=2)}
+    assert fmt["reuse_rate"] == "0.0%" and fmt["capex"] == "#,##0" and fmt["byproducts_reused"] == "#,##0.00"

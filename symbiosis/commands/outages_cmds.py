@@ -14,6 +14,7 @@ from rich.table import Table
 from symbiosis.cli import app, console, err_console, fail, load
 from symbiosis.errors import CaseError, InfeasibleError, Problem, SolverError
 from symbiosis.fmt import fmt, money_unit
+from symbiosis.terminal import stop_starting
 
 
 def parse_availability(texts: list[str] | None):
@@ -105,6 +106,7 @@ def outages(case: Path = typer.Argument(..., help="Case file (.yaml or .xlsx).")
     except ValueError as exc:
         fail(CaseError([Problem("--share/--availability/--draws/--resilient-outage", "", str(exc))]))
     try:
+        stop_starting()
         with console.status("outages..."):
             rep = run_outages(c, share=share, plants=plant, exchanges=exchanges, objective=objective,
                              time_limit=time_limit)

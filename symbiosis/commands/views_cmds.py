@@ -29,7 +29,8 @@ def convert(source: Path = typer.Argument(..., help="Case to read (.yaml or .xls
             target: Path = typer.Argument(..., help="Case to write (.xlsx or .yaml)."),
             force: bool = typer.Option(False, "--force", "-f", help="Overwrite an existing file.")):
     """Convert a case between YAML and an Excel workbook (either way, without loss)."""
-    from symbiosis.excel import case_to_workbook, workbook_to_yaml
+    from symbiosis.excel import workbook_to_yaml
+    from symbiosis.io import case_to_workbook
     s, t = source.suffix.lower(), target.suffix.lower()
     if target.exists() and not force:
         err_console.print(f"error: {target} exists; use --force to overwrite it")
@@ -99,11 +100,13 @@ def view(source: Path = typer.Argument(..., help="A case file (solved as status 
         nodes, legend = company_colors(result, color_by)
         colours = {"node_colors": nodes, "node_legend": legend, "node_legend_title": f"Plants by {color_by}"}
     try:
-        if source.is_dir():
-            written = write_views(result, folder, status_quo=sq, png=png, **colours)  # type: ignore[arg-type]
-        else:
-            written = result.write(folder, html=False, extra=lambda tmp: write_views(result, tmp, status_quo=sq,
-                                                                                      png=png, **colours))  # type: ignore[arg-type]
+        with progress("writing views") as cb:  # seconds for a large park: say so
+            cb(0, None, f"{folder}/")
+            if source.is_dir():
+                written = write_views(result, folder, status_quo=sq, png=png, **colours)  # type: ignore[arg-type]
+            else:
+                written = result.write(folder, html=False, extra=lambda tmp: write_views(
+                    result, tmp, status_quo=sq, png=png, **colours))  # type: ignore[arg-type]
     except RuntimeError as exc:  # PNG export without a browser: say so, no traceback
         err_console.print(f"error: {exc}", markup=False, highlight=False, soft_wrap=True)
         raise typer.Exit(5) from None

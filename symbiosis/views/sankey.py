@@ -196,12 +196,22 @@ def one_scale(datas: list[dict], plot_height: float, pad: float = PAD) -> list[f
     return [min(1.0, max(0.05, (k * s + max(0, n - 1) * pad) / plot_height)) if s > 0 else 1.0 for s, n in cols]
 
 
+def _two_lines(data: dict) -> list[str]:
+    """Node labels; a node that both takes and gives (a middle column) has its throughput on a
+    second line: its label, drawn to the right, otherwise runs into the last column's labels,
+    drawn to the left, in a dense park (Liupanshui's gangue power plants and cement lines).
+    First and last columns stay on one line, so small nodes stacked there do not collide."""
+    middle = set(data["source"]) & set(data["target"])
+    return [f"{lbl}<br>{t[len(lbl) + 1:]}" if i in middle and t.startswith(lbl + " ") else t
+            for i, (lbl, t) in enumerate(zip(data["labels"], data["texts"]))]
+
+
 def _trace(data: dict, domain_x: tuple[float, float], domain_y: tuple[float, float], period: str) -> go.Sankey:
     units = data["units"]
     node_unit = f"{units[0]}/{period}" if len(units) == 1 else ""
     return go.Sankey(
         domain={"x": list(domain_x), "y": list(domain_y)}, arrangement="snap", valueformat=",.0f",
-        node={"label": data["texts"], "color": data["colours"], "pad": PAD, "thickness": 14,
+        node={"label": _two_lines(data), "color": data["colours"], "pad": PAD, "thickness": 14,
               "line": {"color": "#555", "width": 0.5}, "customdata": data["labels"],
               "hovertemplate": "%{customdata}: %{value:,.0f} " + node_unit + "<extra></extra>"},
         link={"source": data["source"], "target": data["target"], "value": data["value"],
