@@ -338,6 +338,9 @@ class HighsSolver:
             self.range_notes = [s for s in self.range_notes if not s.startswith("objective")] + \
                 _range_notes(None, c_vec, None, columns=cols, name=self.words)
         self._fixed += new_fixed
+        # forget the last solve's basis and solution (the polish's LP): the next run starts
+        # as on a new object, so its time and path do not depend on the solves before it
+        h.clearSolver()
         self.last = hand
         return ""
 
