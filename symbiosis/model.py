@@ -234,6 +234,11 @@ class ParkModel:
             pass
         raise KeyError(f"no decision {key!r} in the model of {self.case.name!r}")
 
+    def _decision(self, key):
+        """A decision's variable from its key; a variable is taken as it is (the phased
+        model's decisions are its own variables)."""
+        return self._binary(key) if isinstance(key, tuple) else key
+
     def decision_keys(self, free: bool = True) -> list[tuple]:
         """The keys of the structural decisions (``free``: those the case leaves open)."""
         return [k for k, v in self.binaries().items() if not (free and v.fixed)]
@@ -656,7 +661,7 @@ class ParkModel:
         m = self.m
         if m.find_component("cuts") is None:
             m.cuts = pyo.ConstraintList()
-        b = self._binary
+        b = self._decision
         m.cuts.add(sum(1 - b(k) for k in ones) + sum(b(k) for k in zeros) >= 1)
 
     def require_any(self, keys: list):
@@ -664,7 +669,7 @@ class ParkModel:
         m = self.m
         if m.find_component("require") is None:
             m.require = pyo.ConstraintList()
-        m.require.add(sum(self._binary(k) for k in keys) >= 1)
+        m.require.add(sum(self._decision(k) for k in keys) >= 1)
 
     def clear_require(self):
         if self.m.find_component("require") is not None:
