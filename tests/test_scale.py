@@ -8,6 +8,7 @@ import os
 from unittest import mock
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pytest
 import yaml
@@ -176,18 +177,63 @@ def test_workbook_is_capped_with_a_note(tmp_path, tutorial_result):
     assert "notes" not in load_workbook(full, read_only=True).sheetnames
 
 
-def test_parquet_asked_for(tmp_path, tutorial_result):
+TABLES = ("plants", "exchanges", "market", "inputs", "materials")
+NO_PYARROW = "pyarrow is not installed (pip install 'symbiosis[parquet]')"
+
+
+def test_parquet_tables_hold_what_the_result_holds(tmp_path, tutorial_result):
     from symbiosis.result import parquet_available
     if not parquet_available():
-        with pytest.raises(RuntimeError, match="pyarrow"):
-            tutorial_result.write(tmp_path / "out", html=False, parquet=True)
-        assert not (tmp_path / "out").exists() or not any((tmp_path / "out").iterdir())
-        written = tutorial_result.write(tmp_path / "auto", html=False)  # default: CSV only, no error
-        assert not [p for p in written if p.suffix == ".parquet"]
-    else:
+        pytest.skip(NO_PYARROW)
+    written = {p.name for p in tutorial_result.write(tmp_path / "out", html=False, parquet=True)}
+    for name in TABLES:
+        assert f"{name}.parquet" in written and f"{name}.csv" in written
+        back = pd.read_parquet(tmp_path / "out" / f"{name}.parquet")
+        exp = getattr(tutorial_result, name).reset_index(drop=True)
+        assert list(back.columns) == list(exp.columns) and len(back) == len(exp), name
+        for col in exp:  # an object column of numbers and pd.NA comes back as float with NaN
+            if back[col].dtype.kind in "fiub":
+                assert np.allclose(back[col].astype(float), pd.to_numeric(exp[col]).astype(float), equal_nan=True)
+            else:
+                assert back[col].tolist() == exp[col].tolist(), (name, col)
+    auto = {p.name for p in tutorial_result.write(tmp_path / "auto", html=False)}  # small: CSV only
+    assert not [n for n in auto if n.endswith(".parquet")]
+
+
+def test_solve_parquet_flag(tmp_path):
+    from typer.testing import CliRunner
+
+    from symbiosis.cli import app
+    from symbiosis.result import parquet_available
+    if not parquet_available():
+        pytest.skip(NO_PYARROW)
+    res = CliRunner().invoke(app, ["solve", "cases/tutorial.yaml", "--parquet", "--no-baseline",
+                                   "--out", str(tmp_path / "out")])
+    assert res.exit_code == 0, res.output
+    for name in TABLES:
+        pq, csv = pd.read_parquet(tmp_path / "out" / f"{name}.parquet"), pd.read_csv(tmp_path / "out" / f"{name}.csv")
+        assert list(pq.columns) == list(csv.columns) and len(pq) == len(csv), name
+    pq, csv = (pd.read_parquet(tmp_path / "out" / "exchanges.parquet"),
+               pd.read_csv(tmp_path / "out" / "exchanges.csv"))
+    assert pq["flow"].to_numpy() == pytest.approx(csv["flow"].to_numpy())
+
+
+def test_parquet_without_pyarrow_is_one_clear_error(tmp_path, tutorial_result, monkeypatch):
+    """Without pyarrow, --parquet fails before the solve (exit 2, naming the extra), and
+    Result.write(parquet=True) writes nothing; by default the CSV tables need no pyarrow."""
+    from typer.testing import CliRunner
+
+    import symbiosis.result as sresult
+    from symbiosis.cli import app
+    monkeypatch.setattr(sresult, "parquet_available", lambda: False)
+    res = CliRunner().invoke(app, ["solve", "cases/tutorial.yaml", "--parquet", "--out", str(tmp_path / "cli")])
+    assert res.exit_code == 2 and "symbiosis[parquet]" in res.output and "--parquet" in res.output, res.output
+    assert not (tmp_path / "cli").exists()  # nothing solved, nothing written
+    with pytest.raises(RuntimeError, match="pyarrow"):
         tutorial_result.write(tmp_path / "out", html=False, parquet=True)
-        back = pd.read_parquet(tmp_path / "out" / "exchanges.parquet")
-        assert back["flow"].sum() == pytest.approx(tutorial_result.exchanges["flow"].sum())
+    assert not (tmp_path / "out").exists() or not any((tmp_path / "out").iterdir())
+    written = tutorial_result.write(tmp_path / "auto", html=False)
+    assert not [p for p in written if p.suffix == ".parquet"]
 
 
 # --------------------------------------------------------------------------- browser (issue 18)
