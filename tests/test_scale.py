@@ -109,40 +109,55 @@ def test_fast_quantities_match_to_float(value, unit):
 # --------------------------------------------------------------------------- outputs (issue 18)
 def _region(result, copies: int):
     """``copies`` of ``result``'s park, each its own park at its own place: the tables of a
-    region whose parks do not trade (the views read only these tables)."""
+    region whose parks do not trade (the views read only these tables). Built column-wise:
+    a plant ``p`` of copy ``k`` is ``p_00k``."""
+    import numpy as np
+
     from symbiosis.result import Result
     names = set(result.plants["plant"])
-
-    def ren(s, k):
-        return s.map(lambda v: f"{v}_{k:03d}" if v in names else v)
     tabs = {}
     for t in ("plants", "exchanges", "market", "inputs"):
         df = getattr(result, t)
-        parts = []
-        for k in range(copies):
-            c = df.copy()
-            for col in ("plant", "source", "target"):
-                if col in c:
-                    c[col] = ren(c[col], k)
-            if t == "plants":
-                c["park"] = f"park {k:03d}"
-                c["lon"] = [None if v is None else v + (k % 25) * 0.4 for v in c["lon"]]
-                c["lat"] = [None if v is None else v + (k // 25) * 0.4 for v in c["lat"]]
-            parts.append(c)
-        tabs[t] = pd.concat(parts, ignore_index=True)
+        c = pd.concat([df] * copies, ignore_index=True)
+        k = np.repeat(np.arange(copies), len(df))
+        suffix = pd.Series([f"_{i:03d}" for i in k], dtype=object)
+        for col in ("plant", "source", "target"):
+            if col in c:
+                v = c[col].astype(object)
+                hit = v.isin(names).to_numpy()
+                c[col] = np.where(hit, v + suffix, v).tolist()
+        if t == "plants":
+            c["park"] = [f"park {i:03d}" for i in k]
+            c["lon"] = [None if v is None else v + (i % 25) * 0.4 for v, i in zip(c["lon"], k)]
+            c["lat"] = [None if v is None else v + (i // 25) * 0.4 for v, i in zip(c["lat"], k)]
+        tabs[t] = c
     return Result(case_name=f"{copies} copies of {result.case_name}", objective=result.objective,
                   materials=result.materials, kpis=result.kpis, solver=result.solver, units=result.units, **tabs)
 
 
 @pytest.fixture(scope="module")
 def region_views(tmp_path_factory, tutorial_result):
+    """A 1,000-plant region's network.html and report.html, as write_views writes them
+    (without the workbook and Sankey page, which these tests do not read). The pages are
+    written once per test session: the pytest-xdist workers share them through a folder
+    beside their own temporary folders, the first one writing them under a lock."""
+    import fcntl
+
     from symbiosis.views import network_html
     from symbiosis.views.report import report_html
     r = _region(tutorial_result, 250)
-    out = tmp_path_factory.mktemp("region")
-    network_html(r, out / "network.html")  # as write_views writes them, without the workbook and Sankey page
-    report_html(r, out / "report.html")
-    return r, out
+    base = tmp_path_factory.getbasetemp()  # under xdist each worker's is popen-gwN in this session's folder
+    shared = (base.parent if os.environ.get("PYTEST_XDIST_WORKER") else base) / "region-1000-views"
+    shared.mkdir(exist_ok=True)
+    with open(shared.with_suffix(".lock"), "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if not (shared / "report.html").exists():
+            tmp = tmp_path_factory.mktemp("region")
+            network_html(r, tmp / "network.html")
+            report_html(r, tmp / "report.html")
+            for name in ("network.html", "report.html"):  # report.html last: its presence means both
+                os.replace(tmp / name, shared / name)
+    return r, shared
 
 
 def test_region_report_embeds_the_overview(region_views):
