@@ -27,6 +27,7 @@ from symbiosis.model import Options, ParkModel  # noqa: E402
 from symbiosis.result import make_result  # noqa: E402
 from symbiosis.views import write_views  # noqa: E402
 
+ROOT = Path(__file__).resolve().parent.parent
 CHROMIUM = os.environ.get("SYMBIOSIS_CHROMIUM", "/usr/bin/chromium")
 TIME_LIMIT = float(os.environ.get("SYMBIOSIS_BENCH_TIME_LIMIT", "60"))  # s per solve; raise it on a busy machine
 
@@ -69,7 +70,60 @@ def first_render(paths: dict[str, Path]) -> dict[str, float]:
     return out
 
 
-def run(n: int, cache: Path | None, browser: bool) -> None:
+def _accounting_gap(r) -> tuple[str, float, float]:
+    """(KPI, |KPI - sum of its table|, that as a share of the KPI) of the KPI whose table
+    misses it most, by tests/test_accounting.py's ``table_sums``."""
+    import importlib.util
+    spec = importlib.util.spec_from_file_location("test_accounting", ROOT / "tests" / "test_accounting.py")
+    acc = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(acc)
+    gaps = [(k, abs(r.kpi(k) - v), abs(r.kpi(k) - v) / max(abs(r.kpi(k)), 1e-12))
+            for k, v in acc.table_sums(r).items()]
+    return max(gaps, key=lambda g: (g[1], g[2]))
+
+
+class _FileTimes:
+    """Seconds spent on each file of a write: the writers wrapped while it runs."""
+
+    def __init__(self):
+        import pandas as pd
+
+        import symbiosis.excel as excel
+        import symbiosis.views as views
+        import symbiosis.views.report as report
+        import symbiosis.views.sankey as sankey
+        from symbiosis.result import Result
+        self.t: dict[str, float] = {}
+        self.patches = [(pd.DataFrame, "to_csv", lambda a, k: a[1]), (pd.DataFrame, "to_parquet", lambda a, k: a[1]),
+                        (views, "network_html", lambda a, k: a[1]), (sankey, "sankey_html", lambda a, k: a[1]),
+                        (report, "report_html", lambda a, k: a[1]),
+                        (excel, "write_results_workbook", lambda a, k: a[1]),
+                        (Result, "summary", lambda a, k: "summary.json")]
+        self.saved = []
+
+    def __enter__(self):
+        for obj, name, key in self.patches:
+            orig = getattr(obj, name)
+            self.saved.append((obj, name, orig))
+            setattr(obj, name, self._wrap(orig, key))
+        return self
+
+    def _wrap(self, orig, key):
+        def timed(*a, **k):
+            t0 = time.perf_counter()
+            try:
+                return orig(*a, **k)
+            finally:
+                name = Path(str(key(a, k))).name
+                self.t[name] = self.t.get(name, 0.0) + time.perf_counter() - t0
+        return timed
+
+    def __exit__(self, *exc):
+        for obj, name, orig in self.saved:
+            setattr(obj, name, orig)
+
+
+def run(n: int, cache: Path | None, browser: bool, parquet: bool | None = None) -> None:
     case, exchanges, sol, sq_sol = solved(n, cache)
     t0 = time.perf_counter()
     r = make_result(case, exchanges, sol)
@@ -77,17 +131,23 @@ def run(n: int, cache: Path | None, browser: bool) -> None:
     sq = make_result(case, exchanges, sq_sol)
     with tempfile.TemporaryDirectory() as tmp:
         out = Path(tmp) / "out"
-        t0 = time.perf_counter()
-        r.write(out, html=False, extra=lambda d: write_views(r, d, status_quo=sq))
-        t_write = time.perf_counter() - t0
+        with _FileTimes() as ft:
+            t0 = time.perf_counter()
+            r.write(out, html=False, parquet=parquet, extra=lambda d: write_views(r, d, status_quo=sq))
+            t_write = time.perf_counter() - t0
         sizes = {p.name: p.stat().st_size for p in sorted(out.iterdir())}
         times = first_render({k: out / k for k in ("network.html", "report.html")}) if browser else {}
+    kpi, gap, rel = _accounting_gap(r)
     print(f"\n{len(r.plants)} plants, {len(r.exchanges)} candidate exchanges, "
-          f"{int(r.exchanges['open'].sum()) if 'open' in r.exchanges else '?'} open: make_result {t_make:.2f} s, write (all files) {t_write:.2f} s, "
-          f"total {sum(sizes.values()) / 1e6:.1f} MB")
+          f"{int(r.exchanges['open'].sum()) if 'open' in r.exchanges else '?'} open: make_result {t_make:.2f} s, "
+          f"write (all files) {t_write:.2f} s, total {sum(sizes.values()) / 1e6:.1f} MB; "
+          f"largest KPI - table gap: {kpi} {gap:.3g} ({rel:.2e} of it)")
+    rest = t_write - sum(ft.t.values())
     for name, size in sizes.items():
         shown = f", first render {times[name]:.2f} s" if name in times else ""
-        print(f"  {name:<16} {size / 1e6:8.2f} MB{shown}")
+        took = f"  write {ft.t[name]:7.2f} s" if name in ft.t else " " * 16
+        print(f"  {name:<16} {size / 1e6:8.2f} MB{took}{shown}")
+    print(f"  {'(folder swap, fsync, other)':<28}{'':>5}write {rest:7.2f} s")
 
 
 def main(argv):

@@ -70,6 +70,19 @@ def _dump(d) -> str:
     return yaml.safe_dump(d, sort_keys=False, allow_unicode=True, width=10_000)
 
 
+_PATHS: dict[int, tuple[list, list, list]] = {}
+
+
+def _base_paths(base: dict) -> tuple[list, list, list]:
+    """(every path, leaf paths, "number unit" paths) of a base case, found once per case
+    (the base is never mutated: each input mutates a deep copy)."""
+    if id(base) not in _PATHS:
+        _PATHS[id(base)] = ([p for p, _ in _paths(base)],
+                            [p for p, v in _paths(base) if not isinstance(v, (dict, list))],
+                            [p for p, v in _paths(base) if isinstance(v, str) and v[:1].isdigit() and " " in v])
+    return _PATHS[id(base)]
+
+
 def mutate(rng: random.Random, base: dict, base_text: str) -> tuple[str, bytes]:
     """One mutated case file: (kind of mutation, bytes)."""
     kind = rng.choices(
@@ -77,11 +90,9 @@ def mutate(rng: random.Random, base: dict, base_text: str) -> tuple[str, bytes]:
          "library", "duplicate", "tag", "truncate", "force_forbid", "overflow", "huge", "combo"],
         weights=[14, 14, 10, 6, 5, 3, 3, 5, 5, 4, 3, 5, 4, 8, 1, 10])[0]
     d = copy.deepcopy(base)
-    paths = [p for p, _ in _paths(d)]
-    leaf = [p for p, v in _paths(d) if not isinstance(v, (dict, list))]
-    qty = [p for p, v in _paths(d) if isinstance(v, str) and v[:1].isdigit() and " " in v]
+    paths, leaf, qty = _base_paths(base)
     if kind == "junk":
-        _set(d, rng.choice(paths), rng.choice(JUNK))
+        _set(d, rng.choice(paths), copy.deepcopy(rng.choice(JUNK)))  # a copy: JUNK's lists stay empty
         return kind, _dump(d).encode()
     if kind == "bad_number":
         p = rng.choice(qty or leaf)
@@ -190,7 +201,7 @@ def mutate(rng: random.Random, base: dict, base_text: str) -> tuple[str, bytes]:
     for _ in range(rng.randint(2, 5)):
         paths = [p for p, _ in _paths(d)]
         try:
-            _set(d, rng.choice(paths), rng.choice(JUNK + [f"{x} t/yr" for x in BAD_NUMBERS]))
+            _set(d, rng.choice(paths), copy.deepcopy(rng.choice(JUNK + [f"{x} t/yr" for x in BAD_NUMBERS])))
         except (KeyError, IndexError, TypeError):
             pass
     return kind, _dump(d).encode()
@@ -366,20 +377,21 @@ def run(n: int, workers: int, timeout: float, seed: int, code: Path, keep: Path 
         bases[c] = (yaml.safe_load(text), text)
     rng = random.Random(seed)
     tmp = Path(tempfile.mkdtemp(prefix="fuzz-"))
-    jobs = []
     kinds = {}
-    for i in range(n):
-        c = rng.choices(CASES, CASE_WEIGHTS)[0]
-        try:
-            kind, data = mutate(rng, *bases[c])
-        except (KeyError, IndexError, TypeError, ValueError):
-            kind, data = "junk", _dump(bases[c][0]).encode()
-        folder = tmp / f"{i // 500}"
-        folder.mkdir(exist_ok=True)
-        f = folder / f"{i}-{c}.yaml"
-        f.write_bytes(data)
-        jobs.append((i, str(f)))
-        kinds[i] = kind
+
+    def make_jobs():  # made as the workers take them (same order, so the same inputs for a seed)
+        for i in range(n):
+            c = rng.choices(CASES, CASE_WEIGHTS)[0]
+            try:
+                kind, data = mutate(rng, *bases[c])
+            except (KeyError, IndexError, TypeError, ValueError, RecursionError):
+                kind, data = "junk", _dump(bases[c][0]).encode()
+            folder = tmp / f"{i // 500}"
+            folder.mkdir(exist_ok=True)
+            f = folder / f"{i}-{c}.yaml"
+            f.write_bytes(data)
+            kinds[i] = kind
+            yield i, str(f)
     counts = collections.Counter()
     by_kind = collections.defaultdict(collections.Counter)
     sites = collections.Counter()
@@ -388,7 +400,8 @@ def run(n: int, workers: int, timeout: float, seed: int, code: Path, keep: Path 
     msg = collections.Counter()
     slow: list[tuple[str, str, str]] = []  # (outcome, mutation kind, input) of every timeout and crash
     pool = [Worker(code, timeout) for _ in range(workers)]
-    queue = list(reversed(jobs))
+    jobs = make_jobs()
+    queue = [j for j in [next(jobs, None)] if j]  # one input ready ahead
     done = 0
     t0 = time.monotonic()
 
@@ -419,6 +432,7 @@ def run(n: int, workers: int, timeout: float, seed: int, code: Path, keep: Path 
         for w in pool:
             if w.job is None and queue:
                 w.send(queue.pop())
+                queue.extend(j for j in [next(jobs, None)] if j)
         busy = [w for w in pool if w.job]
         ready, _, _ = select.select([w.p.stdout for w in busy], [], [], 0.2)
         for w in busy:

@@ -129,6 +129,8 @@ def solve(case: Path = typer.Argument(..., help="Case file (.yaml or .xlsx)."),
           alternatives: int = typer.Option(0, "--alternatives", "-k", help="Also list the K best structurally "
                                            "different networks."),
           png: bool = typer.Option(False, "--png", help="Also write the Sankey as PNG (needs chromium)."),
+          parquet: bool = typer.Option(False, "--parquet", help="Also write every table as NAME.parquet (needs "
+                                       "pyarrow: pip install 'symbiosis[parquet]')."),
           verbose: bool = typer.Option(False, "--verbose", "-v", help="Print the time of each phase.")):
     """Optimise a park; write tables (CSV, results.xlsx), summary.json, network.html, sankey.html, report.html."""
     from symbiosis.api import optimize
@@ -136,6 +138,11 @@ def solve(case: Path = typer.Argument(..., help="Case file (.yaml or .xlsx)."),
     from symbiosis.model import ParkModel
     from symbiosis.views import write_views
     writable(out)
+    if parquet:
+        from symbiosis.result import parquet_available
+        if not parquet_available():  # before the solve, not after it
+            bad_option("--parquet", "writing Parquet needs pyarrow, which is not installed; pip install "
+                       "'symbiosis[parquet]' (or pip install pyarrow), or leave out --parquet for CSV only")
     t0 = time.perf_counter()
     c = load(case, scenario)
     t_load = time.perf_counter() - t0
@@ -212,7 +219,7 @@ def solve(case: Path = typer.Argument(..., help="Case file (.yaml or .xlsx)."),
     try:
         with progress("writing views") as cb:  # seconds for a large park: say so
             cb(0, None, f"{out}/")
-            written = result.write(out, html=False,
+            written = result.write(out, html=False, parquet=True if parquet else None,
                                    extra=lambda tmp: write_views(result, tmp, status_quo=reference, png=png))
     except RuntimeError as exc:  # PNG export without a browser: say so; nothing was written
         err_console.print(f"error: {exc}; nothing was written to {out}/", markup=False)

@@ -72,6 +72,7 @@ else:  # PyYAML built without libyaml
 MAX_FILE_BYTES = 20_000_000  # a case or library file
 MAX_VALUES = 2_000_000  # values a file may expand to (YAML aliases count each time they are used)
 MAX_DEPTH = 64  # nesting of mappings and lists
+MAX_TEXT_CHARS = 100_000  # one text value (a description, a note)
 _DEEP = re.compile(r"(?:[\[{][^\[\]{}]*){%d}" % MAX_DEPTH)
 
 
@@ -105,23 +106,50 @@ def decode_text(raw: bytes, file: str) -> str:
                              f"at offset {first.start} cannot be read; save the file as UTF-8")]) from None
 
 
-def _expansion_problem(data, count: int = 0) -> str | None:
-    """Refuse structures that are too deep or expand to too many values (alias bombs);
-    ``count`` values already read elsewhere."""
-    stack = [(data, 0)]
-    while stack:
-        obj, depth = stack.pop()
-        count += 1
-        if count > MAX_VALUES:
-            return (f"the file expands to more than {MAX_VALUES:,} values (YAML aliases repeated?); "
-                    "a case lists each entry once")
+class _Refused(Exception):
+    pass
+
+
+def _expansion_problem(data, count: int = 0) -> tuple[str, str] | None:
+    """Refuse structures that are too deep, expand to too many values (alias bombs) or hold
+    one text longer than MAX_TEXT_CHARS, as (entry, message); ``count`` values already read
+    elsewhere. An object YAML aliases is counted once per use but walked once (sizes kept by
+    identity), so a 400-byte bomb expanding to 10**9 values is refused in microseconds."""
+    sizes: dict[int, tuple[int, int]] = {}  # id -> (values it expands to, levels under it)
+
+    def walk(obj, depth: int, where: tuple) -> tuple[int, int]:
         if depth > MAX_DEPTH:
-            return f"entries are nested more than {MAX_DEPTH} levels deep; a case is a few levels deep"
-        if isinstance(obj, dict):
-            stack.extend((v, depth + 1) for v in obj.values())
-            count += len(obj)
-        elif isinstance(obj, list):
-            stack.extend((v, depth + 1) for v in obj)
+            raise _Refused("", f"entries are nested more than {MAX_DEPTH} levels deep; a case is a few levels deep")
+        if isinstance(obj, str):
+            if len(obj) > MAX_TEXT_CHARS:
+                raise _Refused(".".join(map(str, where)), f"the text is {len(obj):,} characters long; a case's "
+                               f"texts are at most {MAX_TEXT_CHARS:,} characters (keep long notes in a separate file)")
+            return 1, 0
+        if not isinstance(obj, (dict, list)):
+            return 1, 0
+        hit = sizes.get(id(obj))
+        if hit is None:
+            n, levels = 1, 0
+            items = obj.items() if isinstance(obj, dict) else enumerate(obj)
+            for k, v in items:
+                if isinstance(obj, dict):
+                    n += walk(k, depth + 1, where)[0]
+                m, lv = walk(v, depth + 1, (*where, k))
+                n, levels = n + m, max(levels, lv + 1)
+                if n > MAX_VALUES:
+                    raise _Refused("", f"the file expands to more than {MAX_VALUES:,} values (YAML aliases "
+                                   "repeated?); a case lists each entry once")
+            hit = sizes[id(obj)] = (n, levels)
+        if depth + hit[1] > MAX_DEPTH:
+            raise _Refused("", f"entries are nested more than {MAX_DEPTH} levels deep; a case is a few levels deep")
+        return hit
+
+    try:
+        if walk(data, 0, ())[0] + count > MAX_VALUES:
+            raise _Refused("", f"the file expands to more than {MAX_VALUES:,} values (YAML aliases repeated?); "
+                           "a case lists each entry once")
+    except _Refused as exc:
+        return exc.args[0], exc.args[1]
     return None
 
 
@@ -214,7 +242,7 @@ def read_yaml(path: Path) -> Any:
         raise CaseError([Problem(file, "", f"cannot read the file: {exc.strerror}")]) from None
     whole = decode_text(raw, file)
     text, flow_lists = _flow_lists(whole)  # the lines taken out are flat
-    if _DEEP.search(text):
+    if text.count("[") + text.count("{") >= MAX_DEPTH and _DEEP.search(text):  # counting is 20x faster
         raise CaseError([Problem(file, "", f"entries are nested more than {MAX_DEPTH} levels deep; "
                                  "a case is a few levels deep")])
     try:
@@ -240,7 +268,7 @@ def read_yaml(path: Path) -> Any:
     if flow_lists:
         data.update(flow_lists)
     if bad:
-        raise CaseError([Problem(file, "", bad)])
+        raise CaseError([Problem(file, *bad)])
     return data
 
 

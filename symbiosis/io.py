@@ -681,6 +681,10 @@ class _Resolver:
                 continue
             if x < 0:
                 self.problem(entry, f"must not be negative, got {value!r}", file)
+            if abs(x) > 1e15:  # as q() does for every other figure
+                self.problem(entry, f"{_short(value)} is beyond the range of a park's figure (at most 1e15 in "
+                             f"{unit} per {activity}); check the number and its unit", file)
+                return None
             return x
         try:
             to_float(value, "dimensionless", allow_plain=True)

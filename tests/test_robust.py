@@ -380,3 +380,57 @@ def test_library_folder_of_cases_stops_at_the_first(tmp_path):
         load_case(f)
     [p] = e.value.problems
     assert p.file.endswith("c00.yaml") and "is a case file" in p.message
+
+
+# --------------------------------------------------------------------------- loader bounds (issue 12)
+def _bomb(levels: int, field: str) -> str:
+    """A YAML alias bomb: ``levels`` lists of nine aliases of the level below, ~9**levels values."""
+    lines = ["a0: &a0 [x, x, x, x, x, x, x, x, x]"]
+    lines += [f"a{i}: &a{i} [" + ", ".join([f"*a{i - 1}"] * 9) + "]" for i in range(1, levels)]
+    data = yaml.safe_load((shipped_cases_dir() / "tutorial.yaml").read_text(encoding="utf-8"))
+    kept = yaml.safe_dump({k: v for k, v in data.items() if k != field}, sort_keys=False)
+    return kept + "\n" + "\n".join(f"x{ln}" for ln in lines) + f"\n{field}: *a{levels - 1}\n"
+
+
+@pytest.mark.parametrize("levels, field", [(9, "description"), (8, "plants"), (9, "exchanges")])
+def test_alias_bomb_is_refused_naming_the_expansion(tmp_path, levels, field):
+    """A 400-byte file expanding to 9**9 values: refused as such (counted by identity,
+    never expanded; benchmarks/fuzz_cases.py measures the time)."""
+    f = tmp_path / "bomb.yaml"
+    f.write_text(_bomb(levels, field), encoding="utf-8")
+    with pytest.raises(CaseError, match=r"expands to more than 2,000,000 values") as exc:
+        load_case(f)
+    assert len(str(exc.value)) < 600  # the error does not echo the expansion
+
+
+def test_self_referencing_alias_is_refused(tmp_path):
+    f = tmp_path / "loop.yaml"
+    f.write_text("name: x\nloop: &a [*a]\nplants: {}\n", encoding="utf-8")
+    with pytest.raises(CaseError, match="nested more than"):
+        load_case(f)
+
+
+def test_huge_text_is_refused_naming_its_entry(tmp_path):
+    data = yaml.safe_load((shipped_cases_dir() / "tutorial.yaml").read_text(encoding="utf-8"))
+    data["description"] = "x" * 1_000_000
+    data["plants"]["pvc"]["note"] = "y" * 200_000
+    f = tmp_path / "huge.yaml"
+    f.write_text(yaml.safe_dump(data, width=10 ** 7), encoding="utf-8")
+    with pytest.raises(CaseError) as exc:
+        load_case(f)
+    text = str(exc.value)
+    assert "1,000,000 characters" in text and "description" in text and len(text) < 600
+    data["description"] = "x" * 1000  # a long but ordinary text is read
+    del data["plants"]["pvc"]["note"]
+    f.write_text(yaml.safe_dump(data, width=10 ** 7), encoding="utf-8")
+    assert load_case(f).description.startswith("xxx")
+
+
+def test_file_over_the_size_limit_is_refused_before_reading(tmp_path, monkeypatch):
+    import symbiosis.io as sio
+    f = tmp_path / "big.yaml"
+    f.write_text("name: x\nplants: {}\n" + "# pad\n" * 1000, encoding="utf-8")
+    monkeypatch.setattr(sio, "MAX_FILE_BYTES", 1000)
+    monkeypatch.setattr(sio.Path, "read_bytes", lambda self: pytest.fail("read before the size check"))
+    with pytest.raises(CaseError, match="MB; a case or library file is at most"):
+        load_case(f)

@@ -8,6 +8,7 @@ import os
 from unittest import mock
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pytest
 import yaml
@@ -109,40 +110,55 @@ def test_fast_quantities_match_to_float(value, unit):
 # --------------------------------------------------------------------------- outputs (issue 18)
 def _region(result, copies: int):
     """``copies`` of ``result``'s park, each its own park at its own place: the tables of a
-    region whose parks do not trade (the views read only these tables)."""
+    region whose parks do not trade (the views read only these tables). Built column-wise:
+    a plant ``p`` of copy ``k`` is ``p_00k``."""
+    import numpy as np
+
     from symbiosis.result import Result
     names = set(result.plants["plant"])
-
-    def ren(s, k):
-        return s.map(lambda v: f"{v}_{k:03d}" if v in names else v)
     tabs = {}
     for t in ("plants", "exchanges", "market", "inputs"):
         df = getattr(result, t)
-        parts = []
-        for k in range(copies):
-            c = df.copy()
-            for col in ("plant", "source", "target"):
-                if col in c:
-                    c[col] = ren(c[col], k)
-            if t == "plants":
-                c["park"] = f"park {k:03d}"
-                c["lon"] = [None if v is None else v + (k % 25) * 0.4 for v in c["lon"]]
-                c["lat"] = [None if v is None else v + (k // 25) * 0.4 for v in c["lat"]]
-            parts.append(c)
-        tabs[t] = pd.concat(parts, ignore_index=True)
+        c = pd.concat([df] * copies, ignore_index=True)
+        k = np.repeat(np.arange(copies), len(df))
+        suffix = pd.Series([f"_{i:03d}" for i in k], dtype=object)
+        for col in ("plant", "source", "target"):
+            if col in c:
+                v = c[col].astype(object)
+                hit = v.isin(names).to_numpy()
+                c[col] = np.where(hit, v + suffix, v).tolist()
+        if t == "plants":
+            c["park"] = [f"park {i:03d}" for i in k]
+            c["lon"] = [None if v is None else v + (i % 25) * 0.4 for v, i in zip(c["lon"], k)]
+            c["lat"] = [None if v is None else v + (i // 25) * 0.4 for v, i in zip(c["lat"], k)]
+        tabs[t] = c
     return Result(case_name=f"{copies} copies of {result.case_name}", objective=result.objective,
                   materials=result.materials, kpis=result.kpis, solver=result.solver, units=result.units, **tabs)
 
 
 @pytest.fixture(scope="module")
 def region_views(tmp_path_factory, tutorial_result):
+    """A 1,000-plant region's network.html and report.html, as write_views writes them
+    (without the workbook and Sankey page, which these tests do not read). The pages are
+    written once per test session: the pytest-xdist workers share them through a folder
+    beside their own temporary folders, the first one writing them under a lock."""
+    import fcntl
+
     from symbiosis.views import network_html
     from symbiosis.views.report import report_html
     r = _region(tutorial_result, 250)
-    out = tmp_path_factory.mktemp("region")
-    network_html(r, out / "network.html")  # as write_views writes them, without the workbook and Sankey page
-    report_html(r, out / "report.html")
-    return r, out
+    base = tmp_path_factory.getbasetemp()  # under xdist each worker's is popen-gwN in this session's folder
+    shared = (base.parent if os.environ.get("PYTEST_XDIST_WORKER") else base) / "region-1000-views"
+    shared.mkdir(exist_ok=True)
+    with open(shared.with_suffix(".lock"), "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if not (shared / "report.html").exists():
+            tmp = tmp_path_factory.mktemp("region")
+            network_html(r, tmp / "network.html")
+            report_html(r, tmp / "report.html")
+            for name in ("network.html", "report.html"):  # report.html last: its presence means both
+                os.replace(tmp / name, shared / name)
+    return r, shared
 
 
 def test_region_report_embeds_the_overview(region_views):
@@ -177,18 +193,63 @@ def test_workbook_is_capped_with_a_note(tmp_path, tutorial_result):
     assert "notes" not in load_workbook(full, read_only=True).sheetnames
 
 
-def test_parquet_asked_for(tmp_path, tutorial_result):
+TABLES = ("plants", "exchanges", "market", "inputs", "materials")
+NO_PYARROW = "pyarrow is not installed (pip install 'symbiosis[parquet]')"
+
+
+def test_parquet_tables_hold_what_the_result_holds(tmp_path, tutorial_result):
     from symbiosis.result import parquet_available
     if not parquet_available():
-        with pytest.raises(RuntimeError, match="pyarrow"):
-            tutorial_result.write(tmp_path / "out", html=False, parquet=True)
-        assert not (tmp_path / "out").exists() or not any((tmp_path / "out").iterdir())
-        written = tutorial_result.write(tmp_path / "auto", html=False)  # default: CSV only, no error
-        assert not [p for p in written if p.suffix == ".parquet"]
-    else:
+        pytest.skip(NO_PYARROW)
+    written = {p.name for p in tutorial_result.write(tmp_path / "out", html=False, parquet=True)}
+    for name in TABLES:
+        assert f"{name}.parquet" in written and f"{name}.csv" in written
+        back = pd.read_parquet(tmp_path / "out" / f"{name}.parquet")
+        exp = getattr(tutorial_result, name).reset_index(drop=True)
+        assert list(back.columns) == list(exp.columns) and len(back) == len(exp), name
+        for col in exp:  # an object column of numbers and pd.NA comes back as float with NaN
+            if back[col].dtype.kind in "fiub":
+                assert np.allclose(back[col].astype(float), pd.to_numeric(exp[col]).astype(float), equal_nan=True)
+            else:
+                assert back[col].tolist() == exp[col].tolist(), (name, col)
+    auto = {p.name for p in tutorial_result.write(tmp_path / "auto", html=False)}  # small: CSV only
+    assert not [n for n in auto if n.endswith(".parquet")]
+
+
+def test_solve_parquet_flag(tmp_path):
+    from typer.testing import CliRunner
+
+    from symbiosis.cli import app
+    from symbiosis.result import parquet_available
+    if not parquet_available():
+        pytest.skip(NO_PYARROW)
+    res = CliRunner().invoke(app, ["solve", "cases/tutorial.yaml", "--parquet", "--no-baseline",
+                                   "--out", str(tmp_path / "out")])
+    assert res.exit_code == 0, res.output
+    for name in TABLES:
+        pq, csv = pd.read_parquet(tmp_path / "out" / f"{name}.parquet"), pd.read_csv(tmp_path / "out" / f"{name}.csv")
+        assert list(pq.columns) == list(csv.columns) and len(pq) == len(csv), name
+    pq, csv = (pd.read_parquet(tmp_path / "out" / "exchanges.parquet"),
+               pd.read_csv(tmp_path / "out" / "exchanges.csv"))
+    assert pq["flow"].to_numpy() == pytest.approx(csv["flow"].to_numpy())
+
+
+def test_parquet_without_pyarrow_is_one_clear_error(tmp_path, tutorial_result, monkeypatch):
+    """Without pyarrow, --parquet fails before the solve (exit 2, naming the extra), and
+    Result.write(parquet=True) writes nothing; by default the CSV tables need no pyarrow."""
+    from typer.testing import CliRunner
+
+    import symbiosis.result as sresult
+    from symbiosis.cli import app
+    monkeypatch.setattr(sresult, "parquet_available", lambda: False)
+    res = CliRunner().invoke(app, ["solve", "cases/tutorial.yaml", "--parquet", "--out", str(tmp_path / "cli")])
+    assert res.exit_code == 2 and "symbiosis[parquet]" in res.output and "--parquet" in res.output, res.output
+    assert not (tmp_path / "cli").exists()  # nothing solved, nothing written
+    with pytest.raises(RuntimeError, match="pyarrow"):
         tutorial_result.write(tmp_path / "out", html=False, parquet=True)
-        back = pd.read_parquet(tmp_path / "out" / "exchanges.parquet")
-        assert back["flow"].sum() == pytest.approx(tutorial_result.exchanges["flow"].sum())
+    assert not (tmp_path / "out").exists() or not any((tmp_path / "out").iterdir())
+    written = tutorial_result.write(tmp_path / "auto", html=False)
+    assert not [p for p in written if p.suffix == ".parquet"]
 
 
 # --------------------------------------------------------------------------- browser (issue 18)

@@ -183,6 +183,33 @@ def test_read_result_redraws(tmp_path, tutorial_result):
     assert {p.name for p in written} == VIEW_FILES
 
 
+def test_view_of_a_result_folder_swaps_the_views_in_whole(tmp_path, tutorial_result, monkeypatch):
+    """`symbiosis view FOLDER` writes through outdir.write_whole: the tables and any other
+    file are kept, no temporary folder is left, and a fault mid-write changes nothing."""
+    from typer.testing import CliRunner
+
+    import symbiosis.commands.views_cmds  # noqa: F401 - registers `view`
+    import symbiosis.views as views
+    from symbiosis.cli import app
+    tutorial_result.write(tmp_path / "res", html=False)
+    (tmp_path / "res" / "notes.txt").write_text("mine")
+    res = CliRunner().invoke(app, ["view", str(tmp_path / "res")])
+    assert res.exit_code == 0, res.output
+    names = {p.name for p in (tmp_path / "res").iterdir()}
+    assert VIEW_FILES | {"summary.json", "exchanges.csv", "notes.txt"} <= names
+    assert not [p for p in tmp_path.iterdir() if ".symbiosis-" in p.name]
+    before = {p.name: p.read_bytes() for p in (tmp_path / "res").iterdir()}
+
+    def half(result, folder, **kw):  # writes one page, then fails as a full disk would
+        (folder / "network.html").write_text("half")
+        raise OSError(28, "No space left on device")
+    monkeypatch.setattr(views, "write_views", half)
+    res = CliRunner().invoke(app, ["view", str(tmp_path / "res")])
+    assert res.exit_code == 6 and "nothing was changed" in res.output, res.output
+    assert {p.name: p.read_bytes() for p in (tmp_path / "res").iterdir()} == before
+    assert not [p for p in tmp_path.iterdir() if ".symbiosis-" in p.name]
+
+
 def test_png_export_fails_with_a_message(tmp_path, tutorial_result, monkeypatch):
     from symbiosis.views import sankey as sk
     monkeypatch.setenv("BROWSER_PATH", str(tmp_path / "no-such-browser"))
@@ -228,3 +255,18 @@ def test_sankey_one_scale_and_byproducts(tutorial_compared):
     kinds = dict(zip(r.materials["material"], r.materials["kind"]))
     assert byp["material"] and all(kinds[m] == "byproduct" for m in byp["material"])
     assert sum(byp["value"]) < sum(sankey_data(r)["value"])
+
+
+def test_sankey_menu_figure_is_what_plotly_checks_make_of_it(tutorial_compared):
+    """The Sankey pages write the menu figure as an unchecked dict (plotly's per-element
+    checks were most of a region's write time): checking it changes nothing."""
+    import plotly.graph_objects as go
+    from plotly.utils import PlotlyJSONEncoder
+
+    from symbiosis.views.sankey import sankey_figure_menu
+    for sq in (tutorial_compared["status quo"], None):
+        fig = sankey_figure_menu(tutorial_compared["optimised"], sq)
+        checked = go.Figure(fig).to_plotly_json()
+        assert (json.dumps(fig, cls=PlotlyJSONEncoder, sort_keys=True)
+                == json.dumps(checked, cls=PlotlyJSONEncoder, sort_keys=True))
+        assert any(t["type"] == "sankey" for t in fig["data"]) and fig["layout"]["updatemenus"]

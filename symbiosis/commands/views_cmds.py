@@ -8,7 +8,8 @@ import typer
 
 from symbiosis.cli import app
 from symbiosis.errors import CaseError, InfeasibleError, SolverError
-from symbiosis.terminal import check_objective, check_time_limit, console, err_console, fail, load, new_file, progress
+from symbiosis.terminal import (check_objective, check_time_limit, console, err_console, fail, load, new_file, progress,
+                                writable)
 
 YAML_SUFFIXES = (".yaml", ".yml")
 XLSX_SUFFIXES = (".xlsx", ".xlsm")
@@ -83,6 +84,7 @@ def view(source: Path = typer.Argument(..., help="A case file (solved as status 
         folder = out or source
     else:
         from symbiosis.api import optimize
+        writable(out or Path("out"))  # exit 6 before the solves, not after
         c = load(source, scenario)
         try:
             with progress("solving", 2) as cb:
@@ -99,15 +101,19 @@ def view(source: Path = typer.Argument(..., help="A case file (solved as status 
         from symbiosis.gains import company_colors
         nodes, legend = company_colors(result, color_by)
         colours = {"node_colors": nodes, "node_legend": legend, "node_legend_title": f"Plants by {color_by}"}
+    from symbiosis.outdir import OutputError, write_whole
     try:
         with progress("writing views") as cb:  # seconds for a large park: say so
             cb(0, None, f"{folder}/")
-            if source.is_dir():
-                written = write_views(result, folder, status_quo=sq, png=png, **colours)  # type: ignore[arg-type]
+            if source.is_dir():  # the views swapped in whole; the folder's tables and other files kept
+                written = write_whole(folder, lambda tmp: write_views(
+                    result, tmp, status_quo=sq, png=png, **colours))  # type: ignore[arg-type]
             else:
                 written = result.write(folder, html=False, extra=lambda tmp: write_views(
                     result, tmp, status_quo=sq, png=png, **colours))  # type: ignore[arg-type]
     except RuntimeError as exc:  # PNG export without a browser: say so, no traceback
         err_console.print(f"error: {exc}", markup=False, highlight=False, soft_wrap=True)
         raise typer.Exit(5) from None
+    except OutputError as exc:  # read-only, full or locked folder: one line, exit 6
+        fail(exc)
     console.print(f"wrote {len(written)} files to {folder}/: " + ", ".join(p.name for p in written))

@@ -46,6 +46,7 @@ import json
 import math
 import re
 from pathlib import Path
+from typing import Any
 
 from pyvis.network import Network
 
@@ -264,6 +265,11 @@ def _push_apart(xy, rect, gap: float, rounds: int = 80):
         return xy
     le, ri, up, dn = (rect[:, k] for k in range(4))
     idx = np.arange(n)
+    # rectangles centred on one spot: a fixed direction per pair (the same every round)
+    ang = (idx[:, None] * 2.399963 + idx[None, :] * 0.7) % (2 * np.pi)
+    order = np.sign(idx[:, None] - idx[None, :])
+    tx, ty = np.sign(np.cos(ang) + 1e-12) * order, np.sign(np.sin(ang) + 1e-12) * order
+    del ang, order
     for _ in range(rounds):
         x0, x1, y0, y1 = xy[:, 0] - le, xy[:, 0] + ri, xy[:, 1] - up, xy[:, 1] + dn
         ox = np.minimum(x1[:, None], x1[None, :]) - np.maximum(x0[:, None], x0[None, :]) + gap
@@ -274,16 +280,50 @@ def _push_apart(xy, rect, gap: float, rounds: int = 80):
             break
         cx, cy = (x0 + x1) / 2, (y0 + y1) / 2
         dx, dy = cx[:, None] - cx[None, :], cy[:, None] - cy[None, :]
-        # rectangles centred on one spot: a fixed direction per pair
         tie = (np.abs(dx) < 1e-9) & (np.abs(dy) < 1e-9)
-        ang = (idx[:, None] * 2.399963 + idx[None, :] * 0.7) % (2 * np.pi)
-        sx = np.where(tie, np.sign(np.cos(ang) + 1e-12) * np.sign(idx[:, None] - idx[None, :]), np.sign(dx))
-        sy = np.where(tie, np.sign(np.sin(ang) + 1e-12) * np.sign(idx[:, None] - idx[None, :]), np.sign(dy))
+        sx = np.where(tie, tx, np.sign(dx))
+        sy = np.where(tie, ty, np.sign(dy))
         along_x = hit & (ox <= oy)
         along_y = hit & (ox > oy)
         xy[:, 0] += np.where(along_x, sx * ox / 2, 0.0).sum(1) * 0.6
         xy[:, 1] += np.where(along_y, sy * oy / 2, 0.0).sum(1) * 0.6
     return xy
+
+
+def _push_apart_many(groups: list[tuple[list, Any]], gap: float, rounds: int = 80) -> list:
+    """``_push_apart`` of many small groups at once (each padded to the largest, the
+    padding never touching anything): what the groups would get one by one, in one
+    vectorised loop instead of one Python loop per park."""
+    import numpy as np
+    g, m = len(groups), max(len(xy) for xy, _ in groups)
+    xy = np.zeros((g, m, 2))
+    rect = np.zeros((g, m, 4))
+    real = np.zeros((g, m), dtype=bool)
+    for k, (pts, r) in enumerate(groups):
+        xy[k, :len(pts)] = pts
+        rect[k, :len(pts)] = r
+        real[k, :len(pts)] = True
+    pair = real[:, :, None] & real[:, None, :] & ~np.eye(m, dtype=bool)[None]
+    le, ri, up, dn = (rect[:, :, j] for j in range(4))
+    idx = np.arange(m)
+    ang = (idx[:, None] * 2.399963 + idx[None, :] * 0.7) % (2 * np.pi)
+    order = np.sign(idx[:, None] - idx[None, :])
+    tx, ty = np.sign(np.cos(ang) + 1e-12) * order, np.sign(np.sin(ang) + 1e-12) * order
+    for _ in range(rounds):
+        x0, x1, y0, y1 = xy[:, :, 0] - le, xy[:, :, 0] + ri, xy[:, :, 1] - up, xy[:, :, 1] + dn
+        ox = np.minimum(x1[:, :, None], x1[:, None, :]) - np.maximum(x0[:, :, None], x0[:, None, :]) + gap
+        oy = np.minimum(y1[:, :, None], y1[:, None, :]) - np.maximum(y0[:, :, None], y0[:, None, :]) + gap
+        hit = (ox > 0) & (oy > 0) & pair
+        if not hit.any():
+            break
+        cx, cy = (x0 + x1) / 2, (y0 + y1) / 2
+        dx, dy = cx[:, :, None] - cx[:, None, :], cy[:, :, None] - cy[:, None, :]
+        tie = (np.abs(dx) < 1e-9) & (np.abs(dy) < 1e-9)
+        sx = np.where(tie, tx[None], np.sign(dx))
+        sy = np.where(tie, ty[None], np.sign(dy))
+        xy[:, :, 0] += np.where(hit & (ox <= oy), sx * ox / 2, 0.0).sum(2) * 0.6
+        xy[:, :, 1] += np.where(hit & (ox > oy), sy * oy / 2, 0.0).sum(2) * 0.6
+    return [xy[k, :len(pts)] for k, (pts, _) in enumerate(groups)]
 
 
 def _sizes(plants) -> dict[str, float]:
@@ -317,9 +357,25 @@ def layout(plants, labels: dict[str, str] | None = None, sizes: dict[str, float]
     plants of each park pushed apart until their labels do not overlap, then whole parks
     moved apart until their boxes (name included) do not overlap. Deterministic: the same
     result gives the same page."""
-    import numpy as np
     labels = labels or {r.plant: wrap(display_label(r.plant, r.label)) for r in plants.itertuples()}
     sizes = sizes or _sizes(plants)
+    # the same plants give the same layout: network.html and the report's overview (and a
+    # `view` of the same result) compute it once; the key holds everything layout reads
+    key = repr((list(plants[["plant", "lon", "lat", "park"]].itertuples(index=False, name=None)),
+                sorted(labels.items()), sorted(sizes.items())))
+    hit = _LAYOUTS.get(key)
+    if hit is None:
+        hit = _LAYOUTS[key] = _layout(plants, labels, sizes)
+        while len(_LAYOUTS) > 4:
+            _LAYOUTS.pop(next(iter(_LAYOUTS)))
+    return dict(hit)
+
+
+_LAYOUTS: dict[str, dict[str, tuple[float, float]]] = {}  # a few recent layouts, by what they were made of
+
+
+def _layout(plants, labels: dict[str, str], sizes: dict[str, float]) -> dict[str, tuple[float, float]]:
+    import numpy as np
     pos = _positions(plants)
     names = sorted(pos)
     group_of = {r.plant: (str(r.park) if r.park else "#" + r.plant) for r in plants.itertuples()}
@@ -327,8 +383,14 @@ def layout(plants, labels: dict[str, str] | None = None, sizes: dict[str, float]
     for n in names:
         groups.setdefault(group_of[n], []).append(n)
     ext = {n: _extent(labels[n], sizes[n]) for n in names}
+    small = [m for m in groups.values() if 1 < len(m) <= 24]  # parks: pushed apart together
+    for size in sorted({len(m) for m in small}):  # groups of one size at a time: no padding work wasted
+        same = [m for m in small if len(m) == size]
+        moved = _push_apart_many([([pos[n] for n in m], np.array([ext[n] for n in m])) for m in same], gap=8.0)
+        for members, xy in zip(same, moved):
+            pos.update({n: (float(x), float(y)) for n, (x, y) in zip(members, xy)})
     for members in groups.values():
-        if 1 < len(members) <= 1500:
+        if 24 < len(members) <= 1500:
             xy = _push_apart([pos[n] for n in members], np.array([ext[n] for n in members]), gap=8.0)
             pos.update({n: (float(x), float(y)) for n, (x, y) in zip(members, xy)})
     gnames = sorted(groups)

@@ -263,9 +263,9 @@ def report_html(result, path, status_quo=None, *, network_page: str | None = Non
     elif network_page is None:
         with tempfile.TemporaryDirectory() as tmp:
             network_page = network_html(r, Path(tmp) / "network.html").read_text(encoding="utf-8")
-    fig = sankey_figure_menu(r, status_quo, height=650)
-    sankey_div = fig.to_html(full_html=False, include_plotlyjs=True, div_id="sankey",
-                             config={"displaylogo": False, "responsive": True})
+    import plotly.io as pio
+    sankey_div = pio.to_html(sankey_figure_menu(r, status_quo, height=650), full_html=False, include_plotlyjs=True,
+                             div_id="sankey", validate=False, config={"displaylogo": False, "responsive": True})
     s = r.solver
     gap = f"{s['gap']:.2%}" if s.get("gap") is not None else "n/a"
     cards = "".join(_card(n, lbl, hb, r, status_quo) for n, lbl, hb in CARDS)

@@ -206,17 +206,22 @@ def _two_lines(data: dict) -> list[str]:
             for i, (lbl, t) in enumerate(zip(data["labels"], data["texts"]))]
 
 
-def _trace(data: dict, domain_x: tuple[float, float], domain_y: tuple[float, float], period: str) -> go.Sankey:
+# The figures are built as plain dicts: plotly checks every value given to its graph
+# objects element by element (each link's colour against a regular expression), which was
+# 60 % of a 1,000-plant report's time, and checked each trace again when it was added to the
+# menu figure. sankey_figure() hands the dict to go.Figure (checked once, for callers and
+# PNGs); the pages write the menu's dict unchecked (tests compare it with the checked one).
+def _trace(data: dict, domain_x: tuple[float, float], domain_y: tuple[float, float], period: str) -> dict:
     units = data["units"]
     node_unit = f"{units[0]}/{period}" if len(units) == 1 else ""
-    return go.Sankey(
-        domain={"x": list(domain_x), "y": list(domain_y)}, arrangement="snap", valueformat=",.0f",
-        node={"label": _two_lines(data), "color": data["colours"], "pad": PAD, "thickness": 14,
-              "line": {"color": "#555", "width": 0.5}, "customdata": data["labels"],
-              "hovertemplate": "%{customdata}: %{value:,.0f} " + node_unit + "<extra></extra>"},
-        link={"source": data["source"], "target": data["target"], "value": data["value"],
-              "color": data["link_colours"], "customdata": data["hover"],
-              "hovertemplate": "%{customdata}<extra></extra>", "label": data["material"]})
+    return {"type": "sankey",
+            "domain": {"x": list(domain_x), "y": list(domain_y)}, "arrangement": "snap", "valueformat": ",.0f",
+            "node": {"label": _two_lines(data), "color": list(data["colours"]), "pad": PAD, "thickness": 14,
+                     "line": {"color": "#555", "width": 0.5}, "customdata": list(data["labels"]),
+                     "hovertemplate": "%{customdata}: %{value:,.0f} " + node_unit + "<extra></extra>"},
+            "link": {"source": list(data["source"]), "target": list(data["target"]), "value": list(data["value"]),
+                     "color": list(data["link_colours"]), "customdata": list(data["hover"]),
+                     "hovertemplate": "%{customdata}<extra></extra>", "label": list(data["material"])}}
 
 
 def _title(result, material, plant, unit, data, byproducts=False) -> str:
@@ -226,36 +231,38 @@ def _title(result, material, plant, unit, data, byproducts=False) -> str:
     return f"{what} ({units}/{_period(result)})"
 
 
-def _legend(fig: go.Figure, datas: list[dict], colours: dict[str, str], visible: bool = True) -> list[int]:
+def _legend(fig: dict, datas: list[dict], colours: dict[str, str], visible: bool = True) -> list[int]:
     """Legend entries naming the material colours (empty scatter traces: the legend of a
-    Sankey is not drawn by plotly). Returns the indexes of the traces added."""
+    Sankey is not drawn by plotly), added to the figure dict ``fig``. Returns the indexes
+    of the traces added."""
     mats = sorted({m for d in datas for m in d["material"]})
     if len(mats) > 20:  # many materials: a compact legend that fits the height
-        fig.update_layout(legend={"font": {"size": 9}, "tracegroupgap": 0, "itemsizing": "constant"})
+        fig["layout"].setdefault("legend", {}).update({"font": {"size": 9}, "tracegroupgap": 0,
+                                                       "itemsizing": "constant"})
     added = []
     for m in mats:
-        fig.add_trace(go.Scatter(x=[None], y=[None], mode="markers", name=m, showlegend=True, hoverinfo="skip",
-                                 marker={"size": 11, "symbol": "square", "color": colours.get(m, "#999999")},
-                                 visible=visible))
-        added.append(len(fig.data) - 1)
+        fig["data"].append({"type": "scatter", "x": [None], "y": [None], "mode": "markers", "name": m,
+                            "showlegend": True, "hoverinfo": "skip", "visible": visible,
+                            "marker": {"size": 11, "symbol": "square", "color": colours.get(m, "#999999")}})
+        added.append(len(fig["data"]) - 1)
     return added
 
 
-def _axes_off(fig: go.Figure) -> None:
-    fig.update_xaxes(visible=False)
-    fig.update_yaxes(visible=False)
-    fig.update_layout(plot_bgcolor="white", legend={"title": {"text": "material"}, "orientation": "v",
-                                                    "x": 1.0, "xanchor": "left", "y": 1.0})
+def _axes_off(fig: dict) -> None:
+    lay = fig["layout"]
+    lay["xaxis"] = {"visible": False}
+    lay["yaxis"] = {"visible": False}
+    lay["plot_bgcolor"] = "white"
+    lay.setdefault("legend", {}).update({"title": {"text": "material"}, "orientation": "v", "x": 1.0,
+                                        "xanchor": "left", "y": 1.0})
 
 
-def sankey_figure(result, status_quo=None, *, material: str | None = None, plant: str | None = None,
-                  unit: str | None = "t", height: int = 650, byproducts: bool = False,
-                  legend: bool = True) -> go.Figure:
-    """A Sankey of ``result``; with ``status_quo`` the two side by side (status quo left),
-    on one scale. A legend names the materials' colours."""
+def _figure_dict(result, status_quo=None, *, material: str | None = None, plant: str | None = None,
+                 unit: str | None = "t", height: int = 650, byproducts: bool = False, legend: bool = True) -> dict:
+    """What :func:`sankey_figure` draws, as a plotly figure dict (unchecked)."""
     period = _period(result)
     pairs = [("status quo", status_quo), ("optimised", result)] if status_quo is not None else [("", result)]
-    fig = go.Figure()
+    fig: dict = {"data": [], "layout": {}}
     n = len(pairs)
     colours = _colours_of(result, status_quo)
     datas = [sankey_data(r, material=material, plant=plant, unit=unit, colours=colours, byproducts=byproducts)
@@ -263,21 +270,32 @@ def sankey_figure(result, status_quo=None, *, material: str | None = None, plant
     fracs = one_scale(datas, height - MARGIN_T - MARGIN_B) if n > 1 else [1.0]
     for i, ((name, r), data, f) in enumerate(zip(pairs, datas, fracs)):
         x0, x1 = i / n + (0.02 if i else 0), (i + 1) / n - (0.02 if i < n - 1 else 0)
-        fig.add_trace(_trace(data, (x0, x1), (1.0 - f, 1.0), period))
+        fig["data"].append(_trace(data, (x0, x1), (1.0 - f, 1.0), period))
         if name:
             total = sum(v for v, k in zip(data["value"], data["kind"]) if k == "exchange")
             tunit = f"{data['units'][0]}/{period}" if len(data["units"]) == 1 else ""
             sub = f" ({fmt(total, tunit)} exchanged)" if tunit else ""
-            fig.add_annotation(x=(x0 + x1) / 2, y=1.06, xref="paper", yref="paper", showarrow=False,
-                               text=f"<b>{name}</b>{sub}", font={"size": 14})
+            fig["layout"].setdefault("annotations", []).append(
+                {"x": (x0 + x1) / 2, "y": 1.06, "xref": "paper", "yref": "paper", "showarrow": False,
+                 "text": f"<b>{name}</b>{sub}", "font": {"size": 14}})
     if legend:
         _legend(fig, datas, colours)
         _axes_off(fig)
     scale = " (both on one scale)" if n > 1 else ""
-    fig.update_layout(title={"text": f"{result.case_name}: material flows, "
-                                     f"{_title(result, material, plant, unit, datas[-1], byproducts)}{scale}"},
-                      height=height, margin={"l": 20, "r": 20, "t": MARGIN_T, "b": MARGIN_B}, font={"size": 11})
+    fig["layout"].update({"title": {"text": f"{result.case_name}: material flows, "
+                                            f"{_title(result, material, plant, unit, datas[-1], byproducts)}{scale}"},
+                          "height": height, "margin": {"l": 20, "r": 20, "t": MARGIN_T, "b": MARGIN_B},
+                          "font": {"size": 11}})
     return fig
+
+
+def sankey_figure(result, status_quo=None, *, material: str | None = None, plant: str | None = None,
+                  unit: str | None = "t", height: int = 650, byproducts: bool = False,
+                  legend: bool = True) -> go.Figure:
+    """A Sankey of ``result``; with ``status_quo`` the two side by side (status quo left),
+    on one scale. A legend names the materials' colours."""
+    return go.Figure(_figure_dict(result, status_quo, material=material, plant=plant, unit=unit, height=height,
+                                  byproducts=byproducts, legend=legend))
 
 
 def _views(result, status_quo) -> list[tuple[str, dict]]:
@@ -299,41 +317,60 @@ def _views(result, status_quo) -> list[tuple[str, dict]]:
     return views  # type: ignore[return-value]
 
 
+def _default_template() -> dict:
+    import copy
+
+    import plotly.io as pio
+    global _TEMPLATE
+    if _TEMPLATE is None:
+        _TEMPLATE = pio.templates[pio.templates.default].to_plotly_json()
+    return copy.deepcopy(_TEMPLATE)
+
+
+_TEMPLATE = None
+
+
 def sankey_html(result, path, status_quo=None, *, plant: str | None = None, height: int = 700) -> Path:
     """Write the Sankey page: a menu switches between the by-products, the whole park and
     each material; status quo and optimised side by side where ``status_quo`` is given.
     plotly.js is inlined, so the page opens offline."""
+    import plotly.io as pio
     fig = sankey_figure_menu(result, status_quo, plant=plant, height=height)
     out = Path(path)
-    fig.write_html(out, include_plotlyjs=True, full_html=True, config={"displaylogo": False, "responsive": True})
+    pio.write_html(fig, out, include_plotlyjs=True, full_html=True, validate=False,
+                   config={"displaylogo": False, "responsive": True})
     return out
 
 
-def sankey_figure_menu(result, status_quo=None, *, plant: str | None = None, height: int = 700) -> go.Figure:
+def sankey_figure_menu(result, status_quo=None, *, plant: str | None = None, height: int = 700) -> dict:
     """One figure holding every view of :func:`_views`, switched by a dropdown; each view
-    has its own legend entries."""
+    has its own legend entries. A plotly figure dict, unchecked (``go.Figure(it)`` checks
+    it); write it with ``plotly.io.write_html(fig, ..., validate=False)``."""
     views = _views(result, status_quo)
-    fig = go.Figure()
+    fig: dict = {"data": [], "layout": {}}
     titles, annotations, groups = [], [], []
     for vi, (name, kw) in enumerate(views):
-        sub = sankey_figure(result, status_quo, plant=plant, height=height, **kw)
-        start = len(fig.data)
-        for tr in sub.data:
-            tr.visible = vi == 0
-            fig.add_trace(tr)
-        groups.append(range(start, len(fig.data)))
-        titles.append(sub.layout.title.text)
-        annotations.append(list(sub.layout.annotations))
+        sub = _figure_dict(result, status_quo, plant=plant, height=height, **kw)
+        start = len(fig["data"])
+        for tr in sub["data"]:
+            tr["visible"] = vi == 0
+            fig["data"].append(tr)
+        groups.append(range(start, len(fig["data"])))
+        titles.append(sub["layout"]["title"]["text"])
+        annotations.append(list(sub["layout"].get("annotations", [])))
     buttons = []
     for vi, (name, _) in enumerate(views):
-        vis = [i in groups[vi] for i in range(len(fig.data))]
+        vis = [i in groups[vi] for i in range(len(fig["data"]))]
         buttons.append({"label": name, "method": "update",
                         "args": [{"visible": vis}, {"title.text": titles[vi], "annotations": annotations[vi]}]})
     _axes_off(fig)
-    fig.update_layout(title={"text": titles[0]}, annotations=annotations[0], height=height,
-                      margin={"l": 20, "r": 20, "t": MARGIN_T, "b": MARGIN_B}, font={"size": 11},
-                      updatemenus=[{"buttons": buttons, "direction": "down", "x": 1.0, "xanchor": "right",
-                                    "y": 1.16, "yanchor": "top", "showactive": True}])
+    fig["layout"]["template"] = _default_template()  # what go.Figure would add
+    if annotations[0]:
+        fig["layout"]["annotations"] = annotations[0]
+    fig["layout"].update({"title": {"text": titles[0]}, "height": height,
+                          "margin": {"l": 20, "r": 20, "t": MARGIN_T, "b": MARGIN_B}, "font": {"size": 11},
+                          "updatemenus": [{"buttons": buttons, "direction": "down", "x": 1.0, "xanchor": "right",
+                                           "y": 1.16, "yanchor": "top", "showactive": True}]})
     return fig
 
 
