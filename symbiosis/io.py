@@ -21,7 +21,7 @@ from symbiosis import schema
 from symbiosis import units as _units
 from symbiosis.case import Case, ExchangeRule, Material, Plant, Process, Settings, Size, Slot
 from symbiosis.errors import CaseError, Problem
-from symbiosis.units import UnitProblem, dimension_of, to_float, ureg
+from symbiosis.units import UnitProblem, _check_unit_text, dimension_of, to_float, ureg
 from symbiosis.files import (  # noqa: F401  (read here as symbiosis.io.* too)
     LIBRARY_PATH_ENV, MAX_DEPTH, MAX_FILE_BYTES, MAX_LIBRARY_DEPTH, MAX_LIBRARY_ENTRIES, MAX_VALUES, PACKAGE_DIR,
     _inside, _path_text, _short, decode_text, deep_merge, expand_extends, library_files, library_roots, read_yaml,
@@ -699,9 +699,13 @@ class _Resolver:
         entry = f"processes.{name}"
         n_before = len(self.problems)
         try:
+            _check_unit_text(p.activity, p.activity)  # no power towers (9**9**9) handed to pint
             ureg.Unit(p.activity)
+        except UnitProblem as exc:
+            self.problem(f"{entry}.activity", f"{exc}; the unit of activity is a unit such as 't' or 'MWh'", file)
+            return None
         except Exception:
-            self.problem(f"{entry}.activity", f"unknown unit {p.activity!r} for the unit of activity", file)
+            self.problem(f"{entry}.activity", f"unknown unit {_short(p.activity)} for the unit of activity", file)
             return None
         outputs: dict[str, float] = {}
         for m, flow in p.outputs.items():

@@ -427,10 +427,25 @@ def test_huge_text_is_refused_naming_its_entry(tmp_path):
 
 
 def test_file_over_the_size_limit_is_refused_before_reading(tmp_path, monkeypatch):
-    import symbiosis.io as sio
+    import symbiosis.files as sio  # the YAML reader and its limits
     f = tmp_path / "big.yaml"
     f.write_text("name: x\nplants: {}\n" + "# pad\n" * 1000, encoding="utf-8")
     monkeypatch.setattr(sio, "MAX_FILE_BYTES", 1000)
     monkeypatch.setattr(sio.Path, "read_bytes", lambda self: pytest.fail("read before the size check"))
     with pytest.raises(CaseError, match="MB; a case or library file is at most"):
         load_case(f)
+
+
+def test_a_power_tower_as_the_unit_of_activity_is_refused(tmp_path):
+    """The 10,000-input fuzz found `activity: 9**9**9 t/yr` hanging the loader (pint
+    evaluated the tower): it is refused, naming the entry."""
+    import yaml
+
+    from symbiosis import CaseError, load_case
+    data = yaml.safe_load(TUTORIAL.read_text())
+    name = next(iter(data["processes"]))
+    data["processes"][name]["activity"] = "9**9**9 t/yr"
+    path = tmp_path / "tower.yaml"
+    path.write_text(yaml.safe_dump(data))
+    with pytest.raises(CaseError, match=rf"processes\.{name}\.activity: .*powers of numbers"):
+        load_case(path)
