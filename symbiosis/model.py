@@ -363,11 +363,15 @@ class ParkModel:
         opts = opts or Options()
         name = self._objective_name
         dt = 0.0
+        starved = False
         try:
             h, cols = self.to_highs(opts)
         except InfeasibleConstraintException:
             status = None
         else:
+            # nothing left of the limit: HiGHS still gets 0.05 s (a small park solves in it),
+            # but its start-up (presolve) alone takes seconds on a large one
+            starved = opts.deadline is not None and opts.deadline - time.perf_counter() <= 0.05
             t0 = time.perf_counter()
             h.run()
             dt = time.perf_counter() - t0
@@ -386,6 +390,12 @@ class ParkModel:
                               "give every candidate plant a capacity and every market a price")
         hinfo = h.getInfo()
         if hinfo.primal_solution_status != 2:  # 2: feasible
+            if starved:
+                limit = opts.time_limit if opts.time_limit is not None else self.case.settings.time_limit
+                spent = self.timings.get("candidates", 0.0) + self.timings.get("build", 0.0)
+                raise SolverError(f"the time limit of {float(limit):g} s was used up before the solver started "
+                                  f"(finding candidates and building the model took {spent:.1f} s, the solver's "
+                                  f"start-up {dt:.1f} s more); raise --time-limit")
             raise SolverError(f"the solver stopped ({info.termination}) before finding any network; "
                               "raise --time-limit")
         values = h.getSolution().col_value
