@@ -60,6 +60,8 @@ def _fixed_from(case, result, rename) -> dict:
     fixed = {}
     for r in result.plants.itertuples():
         name = rename.get(r.plant, r.plant)
+        if name not in case.plants:  # a plant only the variant has (the isolated candidate, checked unbuilt)
+            continue
         plant = case.plants[name]
         if plant.is_candidate:
             if not r.built:
