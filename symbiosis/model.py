@@ -623,9 +623,11 @@ class ParkModel:
         :math:`\sum_{x=(\cdot,\cdot,m)} f_x \ge \rho_m \sum_p o_{pm} a_p`."""
         from symbiosis.limits import row
         m = self.m
-        if m.find_component("limits") is not None:
-            m.del_component("limits")
         limits = dict(limits or {})
+        if m.find_component("limits") is not None:
+            if limits == self._active_limits:
+                return  # the same limits: the rows stay (every solve sets them; a re-solve sends nothing)
+            m.del_component("limits")
         self._active_limits = limits
         # one named constraint per limit (limits.capex, limits.min_reuse_rate__fly_ash)
         m.limits = pyo.Block()

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import copy
+import os
 from pathlib import Path
 
 import pytest
@@ -78,3 +79,22 @@ def big_result():
     """A solved synthetic region of 240 plants (a few hundred, as the views must handle)."""
     from symbiosis.io import case_from_dict
     return symbiosis.optimize(case_from_dict(synthetic_park(60), base_dir=CASES))
+
+
+# ---------------------------------------------------------------- the browser of the view tests
+#: Debian's chromium, driven by Playwright (installed by .ci/run)
+CHROMIUM = os.environ.get("SYMBIOSIS_CHROMIUM", "/usr/bin/chromium")
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking",
+                 "--disable-component-update", "--disable-sync"]
+
+
+@pytest.fixture(scope="module")
+def browser():
+    """One headless chromium per test module; skipped, saying why, when it cannot start."""
+    if not Path(CHROMIUM).exists():
+        pytest.skip(f"chromium not installed at {CHROMIUM} (apt-get install -y chromium)")
+    sync_api = pytest.importorskip("playwright.sync_api")
+    with sync_api.sync_playwright() as p:
+        b = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield b
+        b.close()

@@ -3,7 +3,6 @@ network as it stands in each period, and the report embeds it beside the timelin
 (Playwright driving Debian's chromium, offline, as tests/test_browser.py)."""
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import pytest
@@ -13,20 +12,7 @@ from symbiosis.phased import optimize_phased
 
 pytestmark = pytest.mark.browser
 
-CHROMIUM = os.environ.get("SYMBIOSIS_CHROMIUM", "/usr/bin/chromium")
-ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking",
-        "--disable-component-update", "--disable-sync"]
 
-
-@pytest.fixture(scope="module")
-def browser():
-    if not Path(CHROMIUM).exists():
-        pytest.skip(f"chromium not installed at {CHROMIUM} (apt-get install -y chromium)")
-    sync_api = pytest.importorskip("playwright.sync_api")
-    with sync_api.sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
-        yield b
-        b.close()
 
 
 @pytest.fixture(scope="module")

@@ -253,46 +253,38 @@ def test_parquet_without_pyarrow_is_one_clear_error(tmp_path, tutorial_result, m
 
 
 # --------------------------------------------------------------------------- browser (issue 18)
-CHROMIUM = os.environ.get("SYMBIOSIS_CHROMIUM", "/usr/bin/chromium")
-
-
 @pytest.mark.browser
-def test_region_views_open_and_drill_down_in_chromium(region_views):
-    if not Path(CHROMIUM).exists():
-        pytest.skip(f"chromium not installed at {CHROMIUM}")
-    sync_api = pytest.importorskip("playwright.sync_api")
+def test_region_views_open_and_drill_down_in_chromium(region_views, browser):
     r, out = region_views
     park = "park 007"
     in_park = set(r.plants.loc[r.plants["park"] == park, "plant"])
     blocked, errors = [], []
-    with sync_api.sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, args=["--headless", "--no-sandbox", "--disable-gpu"])
-        page = b.new_page(viewport={"width": 1400, "height": 950})
-        page.on("pageerror", lambda e: errors.append(str(e)))
-        page.route("**/*", lambda rt: rt.continue_() if rt.request.url.startswith(("file:", "data:", "about:"))
-                   else (blocked.append(rt.request.url), rt.abort()))
-        page.goto((out / "network.html").resolve().as_uri(), timeout=180_000)
-        page.wait_for_function("window.symbiosisView && window.symbiosisView.ready", timeout=60_000)
-        assert page.evaluate("window.symbiosisView.mode") == "overview"
-        shown = page.evaluate("nodes.getIds()")
-        assert len(shown) == 250 and not (set(shown) & set(r.plants["plant"]))  # one node per park
-        # a click on the park's node drills down to its plants
-        pos = page.evaluate(f"""(() => {{ var id = nodes.getIds({{filter: n => n.park === {park!r}}})[0];
-            var p = network.getPositions([id])[id]; return network.canvasToDOM(p); }})()""")
-        box = page.locator("#mynetwork canvas").bounding_box()
-        network_box = page.locator("#mynetwork").bounding_box()
-        page.mouse.click(network_box["x"] + pos["x"], network_box["y"] + pos["y"])
-        page.wait_for_function(f"window.symbiosisView.mode === {park!r}", timeout=20_000)
-        ids = set(page.evaluate("nodes.getIds({filter: n => !n.outside})"))
-        assert ids == in_park
-        assert box is not None
-        # the report opens on the overview and links to the detail
-        page.goto((out / "report.html").resolve().as_uri(), timeout=180_000)
-        page.wait_for_function("document.querySelector('#kpi-cards') !== null", timeout=60_000)
-        frame = page.frame_locator("#network-frame")
-        assert frame.locator("#sym-legend").count() == 1
-        assert page.locator("#network-detail-link").get_attribute("href") == "network.html"
-        b.close()
+    page = browser.new_page(viewport={"width": 1400, "height": 950})
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    page.route("**/*", lambda rt: rt.continue_() if rt.request.url.startswith(("file:", "data:", "about:"))
+               else (blocked.append(rt.request.url), rt.abort()))
+    page.goto((out / "network.html").resolve().as_uri(), timeout=180_000)
+    page.wait_for_function("window.symbiosisView && window.symbiosisView.ready", timeout=60_000)
+    assert page.evaluate("window.symbiosisView.mode") == "overview"
+    shown = page.evaluate("nodes.getIds()")
+    assert len(shown) == 250 and not (set(shown) & set(r.plants["plant"]))  # one node per park
+    # a click on the park's node drills down to its plants
+    pos = page.evaluate(f"""(() => {{ var id = nodes.getIds({{filter: n => n.park === {park!r}}})[0];
+        var p = network.getPositions([id])[id]; return network.canvasToDOM(p); }})()""")
+    box = page.locator("#mynetwork canvas").bounding_box()
+    network_box = page.locator("#mynetwork").bounding_box()
+    page.mouse.click(network_box["x"] + pos["x"], network_box["y"] + pos["y"])
+    page.wait_for_function(f"window.symbiosisView.mode === {park!r}", timeout=20_000)
+    ids = set(page.evaluate("nodes.getIds({filter: n => !n.outside})"))
+    assert ids == in_park
+    assert box is not None
+    # the report opens on the overview and links to the detail
+    page.goto((out / "report.html").resolve().as_uri(), timeout=180_000)
+    page.wait_for_function("document.querySelector('#kpi-cards') !== null", timeout=60_000)
+    frame = page.frame_locator("#network-frame")
+    assert frame.locator("#sym-legend").count() == 1
+    assert page.locator("#network-detail-link").get_attribute("href") == "network.html"
+    page.close()
     assert not blocked and not errors, (blocked, errors)
 
 
