@@ -69,8 +69,8 @@ else:  # PyYAML built without libyaml
     _FastUniqueKeyLoader = _UniqueKeyLoader  # type: ignore[misc]  # the same name either way
 
 
-MAX_FILE_BYTES = 20_000_000  # a case or library file
-MAX_VALUES = 2_000_000  # values a file may expand to (YAML aliases count each time they are used)
+MAX_FILE_BYTES = 200_000_000  # a case or library file (a 3,000-plant region with every exchange listed is 38 MB)
+MAX_VALUES = 20_000_000  # values a file may expand to (YAML aliases count each time they are used)
 MAX_DEPTH = 64  # nesting of mappings and lists
 MAX_TEXT_CHARS = 100_000  # one text value (a description, a note)
 _DEEP = re.compile(r"(?:[\[{][^\[\]{}]*){%d}" % MAX_DEPTH)

@@ -33,6 +33,7 @@ from __future__ import annotations
 
 import math
 import time
+from typing import Any
 from collections import defaultdict
 
 import pyomo.environ as pyo
@@ -79,6 +80,13 @@ class ParkModel:
     True
     """
 
+    # set by the builder functions (symbiosis.builders), which run in __init__ in a fixed order
+    x_ub: list[float]                 # each exchange's flow bound (add_variables)
+    impossible: list[str]             # forced exchanges that can carry nothing, in words (add_variables)
+    kpi: dict[str, Any]               # KPI name -> Pyomo expression (add_expressions)
+    _cand_set: set[str]               # candidate plants (add_variables)
+    _close_set: set[str]              # existing plants that may close (add_variables)
+
     def __init__(self, case: Case, exchanges: list[Exchange] | None = None, *, elastic: bool = False):
         self.case = case
         t0 = time.perf_counter()
@@ -87,8 +95,9 @@ class ParkModel:
         self.elastic = elastic
         self.highs = None      # the highspy object of the last solve
         self._tight = False    # binaries held to 1e-9 (see run)
-        self.columns = []      # Pyomo variables in HiGHS column order
-        self._objective_name = None
+        self.columns: list[Any] = []      # Pyomo variables in HiGHS column order
+        self._objective_name: str | None = None
+        self._objective_spec: tuple[tuple, Any] | None = None
         t0 = time.perf_counter()
         self.m = pyo.ConcreteModel(name=case.name)
         self._prepare()
@@ -160,7 +169,7 @@ class ParkModel:
         m = self.m
         spec = (name, tuple(sorted((weights or {}).items())) if name == "weighted" else ())
         if m.find_component("objective") is not None:
-            kept = getattr(self, "_objective_spec", None)
+            kept = self._objective_spec
             if kept is not None and kept[0] == spec and kept[1] is m.objective and m.objective.active:
                 self._objective_name = name
                 return  # the same objective: HiGHS keeps its costs
@@ -211,9 +220,9 @@ class ParkModel:
         self._status_quo_fixed = []
         self.m.force_build.activate()
 
-    def binaries(self) -> dict[tuple, object]:
+    def binaries(self) -> dict[tuple, Any]:
         """The structural decisions, keyed ('plant', p, k) / ('exchange', src, dst, material)."""
-        out = {("plant", p, k): self.m.y[p, k] for p, k in self.sizes}
+        out: dict[tuple, Any] = {("plant", p, k): self.m.y[p, k] for p, k in self.sizes}
         out.update({("exchange", *x.key): self.m.z[i] for i, x in enumerate(self.exchanges)})
         out.update({("open", p): self.m.w[p] for p in self.closable})
         return out
@@ -383,7 +392,7 @@ class ParkModel:
                 raise SolverError("the elastic model is infeasible; this is a bug, please report it")
             raise InfeasibleError(explain_infeasible(self, opts) if explain else
                                   ["infeasible with the current limits and fixed decisions"], self.case.name)
-        info = SolveInfo(termination=h.modelStatusToString(status), objective_name=name, solve_time=dt,
+        info = SolveInfo(termination=h.modelStatusToString(status), objective_name=name or "", solve_time=dt,
                          notes=list(getattr(self, "range_notes", [])))
         if status == MS.kUnbounded:
             raise SolverError(f"the objective {name!r} is unbounded: some plant can grow without limit; "
@@ -567,6 +576,7 @@ class ParkModel:
             self.warm_start = keep
         first_values = [(v, v.value) for v in self.columns]
         best = one.objective
+        assert best is not None, "run() returns a network or raises"
         tol = 1e-8 * max(1.0, abs(best)) + share * abs(best)
         stage_one = {"objective": first, "value": one.objective, "bound": one.bound, "gap": one.gap,
                      "time": one.solve_time, "status": one.status}

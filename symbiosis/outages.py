@@ -127,7 +127,7 @@ def add_operations(pv: ParkModel, *, emergency_cost=None):
     w_out = {p: sum(mats[mn].reuse_weight * c for mn, c in case.process_of(p).outputs.items()
                     if mats[mn].is_byproduct and mats[mn].reuse_weight) for p in pv.plants}
     ranged = [p for p in pv.plants if not case.plants[p].is_candidate and w_out[p]
-              and (case.plants[p].activity_max > case.plants[p].activity_min or p in pv._close_set)]  # type: ignore[attr-defined]
+              and (case.plants[p].activity_max > case.plants[p].activity_min or p in pv._close_set)]
     m.op_above = pyo.Var(pyo.Set(initialize=ranged), within=pyo.NonNegativeReals)
     m.op_above_def = pyo.Constraint(ranged, rule=lambda _, p: m.op_above[p] >= w_out[p] * (
         m.a[p] - case.plants[p].activity_min))
@@ -192,9 +192,9 @@ class Operations:
         pm.set_limits({})
         for key, var in pm.binaries().items():
             if key in structure:
-                var.fix(int(round(structure[key])))  # type: ignore[attr-defined]
-            elif not var.fixed:  # type: ignore[attr-defined]
-                var.fix(0)  # type: ignore[attr-defined]
+                var.fix(int(round(structure[key])))
+            elif not var.fixed:
+                var.fix(0)
         add_operations(pm, emergency_cost=emergency_cost)
         m = pm.m
         self.capacity = {}
@@ -211,7 +211,7 @@ class Operations:
         if m.find_component("objective") is not None:
             m.del_component("objective")
         m.objective = pyo.Objective(expr=sum(self.stage_exprs.values()), sense=pyo.minimize)
-        pm._objective_name = "operations"  # type: ignore[assignment]
+        pm._objective_name = "operations"
         self.h, self.cols = pm.to_highs(self.opts)
         self.h.changeObjectiveSense(highspy.ObjSense.kMinimize)
         index = {id(v): k for k, v in enumerate(self.cols)}
@@ -272,7 +272,7 @@ class Operations:
             k = self._col(m.f[i])
             if k is not None:
                 changed.append(k)
-                h.changeColBounds(k, self.lower0[k], min(self.upper0[k], max(0.0, 1 - s) * pm.x_ub[i]))  # type: ignore[attr-defined]
+                h.changeColBounds(k, self.lower0[k], min(self.upper0[k], max(0.0, 1 - s) * pm.x_ub[i]))
         rows0 = h.getNumRow()
         try:
             short = self._run_stage("short")
@@ -498,7 +498,7 @@ class OutageReport:
 
 
 def _structure(pm: ParkModel) -> dict:
-    return {k: int(round(v.value or 0.0)) for k, v in pm.binaries().items()}  # type: ignore[attr-defined]
+    return {k: int(round(v.value or 0.0)) for k, v in pm.binaries().items()}
 
 
 def _sum_by(d: dict, key) -> dict:
@@ -718,11 +718,11 @@ def _fix_to_result(pm: ParkModel, result: Result):
     running = dict(zip(result.plants["plant"], result.plants["built"]))
     for key, var in pm.binaries().items():
         if key[0] == "plant":
-            var.set_value(1 if built.get(key[1], -1) == key[2] else 0)  # type: ignore[attr-defined]
+            var.set_value(1 if built.get(key[1], -1) == key[2] else 0)
         elif key[0] == "exchange":
-            var.set_value(1 if tuple(key[1:]) in opened else 0)  # type: ignore[attr-defined]
+            var.set_value(1 if tuple(key[1:]) in opened else 0)
         else:
-            var.set_value(1 if running.get(key[1], True) else 0)  # type: ignore[attr-defined]
+            var.set_value(1 if running.get(key[1], True) else 0)
 
 
 def criticality(case: Case, **kw) -> dict[str, float]:
@@ -909,7 +909,7 @@ def _scenario_view(pm: ParkModel, block) -> ParkModel:
     view = object.__new__(ParkModel)
     view.__dict__.update(pm.__dict__)
     view.m = block
-    view.kpi = None  # type: ignore[attr-defined]
+    view.kpi = {}  # the builders set the block's own KPIs
     return view
 
 
@@ -945,7 +945,7 @@ def _build_scenario(pm: ParkModel, name: str, plants: dict, exchanges: dict, eme
     blk.out_plant = pyo.Constraint(list(plants), rule=lambda _, p: blk.a[p] <= max(0.0, 1 - plants[p]) * cap(p))
     for key, s in exchanges.items():
         i = pm.x_by_key[tuple(key)]
-        blk.f[i].setub(max(0.0, 1 - s) * pm.x_ub[i])  # type: ignore[attr-defined]
+        blk.f[i].setub(max(0.0, 1 - s) * pm.x_ub[i])
     return blk
 
 
@@ -965,7 +965,7 @@ def _scenario_best(case, o, share, emergency_cost, time_limit, sense: str, lost:
     else:
         blk.lost = pyo.Constraint(expr=blk.e_op_short <= lost + LOST_TOL)  # type: ignore[operator]
         pm.m.objective = pyo.Objective(expr=1e-3 * blk.e_op_reuse, sense=pyo.maximize)
-    pm._objective_name = "outage"  # type: ignore[assignment]
+    pm._objective_name = "outage"
     try:
         pm.run(Options(time_limit=time_limit, mip_gap=0.0), explain=False)
     except (InfeasibleError, SolverError):

@@ -133,7 +133,7 @@ class PhasedModel(ParkModel):
             pm = ParkModel(per.case)
             self.m.add_component(f"period_{t}", pm.m)
             self.blocks.append(pm)
-            self.impossible += [f"in period {per.name}: {r}" for r in pm.impossible]  # type: ignore[attr-defined]
+            self.impossible += [f"in period {per.name}: {r}" for r in pm.impossible]
         self.timings = {"build": 0.0}
         self._discount()
         self._add_builds()
@@ -305,7 +305,7 @@ class PhasedModel(ParkModel):
             raise ValueError(f"unknown objective {name!r} for a phased case; use one of {list(PHASED_OBJECTIVES)}")
         sense = pyo.maximize if name == "reuse" else pyo.minimize
         m.objective = pyo.Objective(expr=self.kpi[name], sense=sense)
-        self._objective_name = name  # type: ignore[assignment]
+        self._objective_name = name
 
     def set_reuse_floor(self, floor: float | None):
         m = self.m
@@ -398,7 +398,7 @@ class PhasedModel(ParkModel):
         self.set_period_limits(drop={(t, k) for t, k, _ in limits})
         self.m.del_component("objective") if self.m.find_component("objective") is not None else None
         self.m.objective = pyo.Objective(expr=0)
-        self._objective_name = "feasibility"  # type: ignore[assignment]
+        self._objective_name = "feasibility"
         try:
             self.run(diag, explain=False)
         except (InfeasibleError, SolverError):
@@ -443,7 +443,7 @@ class PhasedModel(ParkModel):
                 num = sum(pm.m.f[i] for i in pm.x_index if pm.exchanges[i].material == mn)
                 den = sum(pm.case.process_of(p).outputs[mn] * pm.m.a[p] for p, m2 in pm.outputs if m2 == mn)
             else:
-                num, den = pm.kpi["reuse_gross"], pm.byproduct_generated_expr()  # type: ignore[attr-defined]
+                num, den = pm.kpi["reuse_gross"], pm.byproduct_generated_expr()
             if isinstance(den, (int, float)):
                 return None, "fraction", True
             best = self._best_ratio(num, den, val, diag)
@@ -453,11 +453,11 @@ class PhasedModel(ParkModel):
         elif key == "new_plants":
             expr, sense, unit = sum(m.v[k] for k in self.build_keys if k[2] == t), pyo.minimize, "plants"
         elif key == "min_reuse":
-            expr, sense, unit = pm.kpi["reuse_gross"], pyo.maximize, "t/yr"  # type: ignore[attr-defined]
+            expr, sense, unit = pm.kpi["reuse_gross"], pyo.maximize, "t/yr"
         elif key in ("co2", "disposal"):
-            expr, sense, unit = pm.kpi[key], pyo.minimize, "t/yr"  # type: ignore[attr-defined]
+            expr, sense, unit = pm.kpi[key], pyo.minimize, "t/yr"
         elif key == "cost":
-            expr, sense, unit = pm.kpi["cost"], pyo.minimize, f"{money}/yr"  # type: ignore[attr-defined]
+            expr, sense, unit = pm.kpi["cost"], pyo.minimize, f"{money}/yr"
         else:
             return None, "", True
         if isinstance(expr, (int, float)):
