@@ -48,12 +48,27 @@ def table(data: dict) -> str:
         f"{'yes' if s['agree'] else 'NO'} ({s['rel_diff']:.2%} apart)" for s in sizes) + " |")
     note = (f"Generated regions (`symbiosis generate --seed {st['seed']}`, every exchange "
             f"{'listed' if st['listed'] else 'generated'}), objective {st['objective']}, HiGHS {st['threads']} "
-            f"thread, gap {st['mip_gap']:.0%}, limit {st['time_limit']:g} s, medians of {st['repeat']} interleaved "
-            f"runs, {data['date']}, {m['cpus']} cores shared with other work (load average {m['load_average']:.0f} "
-            "at the end of the run, so every figure is slower than on a quiet machine; the ratios are what to read). "
+            f"thread, gap {st['mip_gap']:.0%}, limit {st['time_limit']:g} s, {repeats(data)}, {data['date']}, "
+            f"{m['cpus']} cores, {quiet(m['load_average'])}. "
             "Both formulations read the case with `symbiosis.load_case`; the direct network evaluated in "
             "symbiosis's model gives the same objective.")
     return "\n".join(lines) + "\n\n" + note + "\n"
+
+
+def repeats(data: dict) -> str:
+    """How many interleaved runs each size's medians are of (a size may carry its own)."""
+    n = data["settings"]["repeat"]
+    per = [(s["plants"], s.get("repeat", n)) for s in data["sizes"]]
+    if all(r == n for _, r in per):
+        return f"medians of {n} interleaved runs"
+    return "; ".join(f"{p:,} plants: {'one run' if r == 1 else f'medians of {r} interleaved runs'}" for p, r in per)
+
+
+def quiet(load: float) -> str:
+    if load < 1.5:
+        return f"a quiet machine (load average {load:.1f} at the end of the run)"
+    return (f"shared with other work (load average {load:.0f} at the end of the run, so every figure is slower "
+            "than on a quiet machine; the ratios are what to read)")
 
 
 def block(data: dict) -> str:
