@@ -38,6 +38,7 @@ from typing import Any, Callable
 
 import yaml
 from openpyxl import Workbook, load_workbook
+from openpyxl.cell import WriteOnlyCell
 from openpyxl.comments import Comment
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
@@ -67,35 +68,50 @@ def _result_units(money: str, period: str) -> dict[str, dict[str, str]]:
     }
 
 
-def _write_frame(ws, df, units: dict[str, str]) -> None:
+def _write_frame(ws, df, units: dict[str, str], row_format=None, least_width: dict[str, int] | None = None) -> None:
+    """Write ``df`` to the worksheet ``ws`` (normal or write-only): a bold header with the
+    units, frozen and filtered, column widths from the first rows, numbers formatted by
+    column (``units``) or, for the KPI sheet, by row (``row_format(row) -> format``)."""
     headers = [f"{c} [{units[c]}]" if c in units else str(c) for c in df.columns]
-    ws.append(headers)
-    for cell in ws[1]:
-        cell.font, cell.fill = BOLD, HEADER_FILL
-    for row in df.itertuples(index=False):
-        out: list[Any] = []
-        for v in row:
-            if v is None or v is __import__("pandas").NA or (isinstance(v, float) and math.isnan(v)):
-                out.append(None)
-            elif hasattr(v, "item"):
-                out.append(v.item())
-            else:
-                out.append(v)
-        ws.append(out)
-    ws.freeze_panes = "A2"
-    ws.auto_filter.ref = f"A1:{get_column_letter(max(len(headers), 1))}{max(ws.max_row, 1)}"
-    for i, h in enumerate(headers, start=1):
+    for i, h in enumerate(headers, start=1):  # widths first: a write-only sheet needs them before its rows
         col = df.columns[i - 1]
         width = max([len(h)] + [len(str(v)) for v in df[col].head(200)]) if len(df) else len(h)
-        ws.column_dimensions[get_column_letter(i)].width = min(max(10, width + 2), 45)
+        letter = get_column_letter(i)
+        ws.column_dimensions[letter].width = max(min(max(10, width + 2), 45), (least_width or {}).get(letter, 0))
+    ws.freeze_panes = "A2"
+    head = []
+    for h in headers:
+        c = WriteOnlyCell(ws, value=h)
+        c.font, c.fill = BOLD, HEADER_FILL
+        head.append(c)
+    ws.append(head)
+    fmts: list[str | None] = []
+    for col in df.columns:
         fmt = None
         if units.get(col) == "fraction":
             fmt = "0.0%"
         elif col in units and col not in ("lon", "lat", "distance"):
             fmt = "#,##0.00"
-        if fmt:
-            for (cell,) in ws.iter_rows(min_row=2, min_col=i, max_col=i):
-                cell.number_format = fmt
+        fmts.append(fmt)
+    # column by column to Python values (NaN and NA -> None, numpy scalars -> Python)
+    cols = []
+    for col in df.columns:
+        ser = df[col]
+        vals = ser.astype(object).where(ser.notna(), None).tolist()
+        cols.append([v.item() if hasattr(v, "item") else v for v in vals])
+    for row in zip(*cols) if cols else ():
+        fmt_row = row_format(row) if row_format is not None else None
+        out: list[Any] = []
+        for v, fmt in zip(row, fmts):
+            fmt = fmt_row if fmt_row is not None and isinstance(v, (int, float)) and not isinstance(v, bool) else fmt
+            if fmt is not None and v is not None:
+                c = WriteOnlyCell(ws, value=v)
+                c.number_format = fmt
+                out.append(c)
+            else:
+                out.append(v)
+        ws.append(out)
+    ws.auto_filter.ref = f"A1:{get_column_letter(max(len(headers), 1))}{len(df) + 1}"
 
 
 #: Excel's sheet holds 1,048,576 rows (one is the header); far fewer already open slowly
@@ -130,9 +146,6 @@ def write_results_workbook(result, path, status_quo=None, *, max_rows: int = XLS
     money = (result.units or {}).get("money", "CNY")
     period = (result.units or {}).get("period", "yr")
     units = _result_units(money, period)
-    wb = Workbook()
-    ws = wb.active
-    ws.title = "KPIs"
     kp = result.kpis.reset_index()[["kpi", "unit", "value"]]
     if status_quo is not None:
         sq = status_quo.kpis["value"]
@@ -142,16 +155,20 @@ def write_results_workbook(result, path, status_quo=None, *, max_rows: int = XLS
         kp.columns = ["kpi", "unit", "status quo [unit]", "optimised [unit]", "change [unit]"]
     else:
         kp.columns = ["kpi", "unit", "value [unit]"]
-    _write_frame(ws, kp, {})
-    _format_kpis(ws)
-    notes = []
+    notes, tables = [], []
     for name in ("plants", "exchanges", "market", "materials", "inputs"):
         df, note = _capped(name, _chosen_first(getattr(result, name)), max_rows)
         if note:
             notes.append(note)
-        _write_frame(wb.create_sheet(name), df, units.get(name, {}))
+        tables.append((name, df))
+    # write-only: rows stream to the file (a cell object per formatted value only), so a
+    # 100,000-row sheet takes seconds, not minutes; sheets are written in their order
+    wb = Workbook(write_only=True)
+    _write_frame(wb.create_sheet("KPIs"), kp, {}, row_format=_kpi_format, least_width={"A": 30})
     if notes:
-        _write_frame(wb.create_sheet("notes", 1), pd.DataFrame({"note": notes}), {})
+        _write_frame(wb.create_sheet("notes"), pd.DataFrame({"note": notes}), {})
+    for name, df in tables:
+        _write_frame(wb.create_sheet(name), df, units.get(name, {}))
     s = wb.create_sheet("solver")
     info = [("case", result.case_name), ("objective", result.objective)]
     info += [(k, v if isinstance(v, (int, float, str, bool)) or v is None else str(v)) for k, v in result.solver.items()]
@@ -172,16 +189,11 @@ def _chosen_first(df):
     return df.sort_values(key, ascending=False, kind="stable")
 
 
-def _format_kpis(ws) -> None:
-    """KPI values as numbers a reader can scan: shares as percent, the rest with
-    thousands separators (money without decimals)."""
-    for row in ws.iter_rows(min_row=2):
-        unit = str(row[1].value or "")
-        fmt = "0.0%" if unit == "fraction" else ("#,##0" if re.match(r"^[A-Z]{3}\b", unit) else "#,##0.00")
-        for cell in row[2:]:
-            if isinstance(cell.value, (int, float)):
-                cell.number_format = fmt
-    ws.column_dimensions["A"].width = max(ws.column_dimensions["A"].width or 0, 30)
+def _kpi_format(row) -> str:
+    """A KPI row's number format: shares as percent, the rest with thousands separators
+    (money without decimals); the unit is the row's second field."""
+    unit = str(row[1] or "")
+    return "0.0%" if unit == "fraction" else ("#,##0" if re.match(r"^[A-Z]{3}\b", unit) else "#,##0.00")
 
 
 # =========================================================================== case workbooks
