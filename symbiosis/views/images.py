@@ -6,6 +6,9 @@ import os
 import shutil
 from pathlib import Path
 
+#: kaleido's error when its browser page had not loaded its scripts (seen under load); retried
+TRANSIENT = "kaleido_scopes is not defined"
+RETRIES = 2
 BROWSERS = ("/usr/bin/chromium", "/usr/bin/chromium-browser", "/usr/bin/google-chrome")
 
 
@@ -23,7 +26,13 @@ def write_png(fig, path, *, width: int = 1400, height: int = 750) -> Path:
             os.environ["BROWSER_PATH"] = found
     out = Path(path)
     try:
-        fig.write_image(out, format="png", width=width, height=height, scale=1)
+        for attempt in range(RETRIES + 1):
+            try:
+                fig.write_image(out, format="png", width=width, height=height, scale=1)
+                break
+            except Exception as exc:  # kaleido under load: its page's scripts not loaded yet
+                if attempt == RETRIES or TRANSIENT not in str(exc):
+                    raise
     except Exception as exc:  # kaleido's errors are long tracebacks about a browser
         raise RuntimeError(
             "cannot write PNG: plotly's image export (kaleido) needs Chrome or Chromium; install one "
