@@ -50,3 +50,12 @@ def test_few_problems_all_shown():
     msg = str(CaseError(probs))
     assert all(f"plants.p{i}.capacity" in msg for i in range(5))
     assert "more problem" not in msg
+
+
+def test_same_library_folder_read_once(tmp_path):
+    from symbiosis.io import read_library, shipped_models_dir
+    lib = shipped_models_dir()
+    mats, procs, _, probs = read_library([lib, lib / ".." / lib.name])
+    once = read_library([lib])
+    assert probs == once[3]  # no "defined twice" for a folder reached by two paths
+    assert set(procs) == set(once[1]) and set(mats) == set(once[0])
