@@ -133,7 +133,7 @@ def mutate(rng: random.Random, base: dict, base_text: str) -> tuple[str, bytes]:
             lines.append(f"a{i}: &a{i} [" + ", ".join([f"*a{i - 1}"] * 9) + "]")
         field = rng.choice(["description", "plants", "exchanges", "scenarios", "library"])
         text = _dump({k: v for k, v in d.items() if k != field})
-        return kind, (text + "\n" + "\n".join(f"x{l}" for l in lines) + f"\n{field}: *a{levels - 1}\n").encode()
+        return kind, (text + "\n" + "\n".join(f"x{line}" for line in lines) + f"\n{field}: *a{levels - 1}\n").encode()
     if kind == "encoding":
         text = _dump(d)
         how = rng.choice(["latin1", "gb18030", "utf16", "bom", "garbage", "cp1252"])

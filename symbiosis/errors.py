@@ -31,11 +31,45 @@ class CaseError(SymbiosisError):
     ``problems`` lists every problem found, each with file, entry and hint.
     """
 
+    #: problems shown in full in the message; the rest are counted (``problems`` keeps all)
+    SHOWN = 30
+    #: the message never grows past about this many characters, however long each problem is
+    MAX_CHARS = 4000
+
     def __init__(self, problems: list[Problem]):
-        self.problems = list(problems)
+        seen: set[tuple[str, str, str]] = set()
+        self.problems = []
+        for p in problems:  # the same problem reached twice (a library folder read twice) is told once
+            key = (p.file, p.entry, p.message)
+            if key not in seen:
+                seen.add(key)
+                self.problems.append(p)
         n = len(self.problems)
         head = f"{n} problem{'s' if n != 1 else ''} in the case"
-        super().__init__(head + ":\n" + "\n".join(f"  - {p}" for p in self.problems))
+        super().__init__(head + ":\n" + "\n".join(self.lines()))
+
+    def lines(self, shown: int | None = None, max_chars: int | None = None) -> list[str]:
+        """The problems as message lines: the first ``shown`` in full (within ``max_chars``),
+        then one line counting the rest and saying where to see them all."""
+        shown = self.SHOWN if shown is None else shown
+        max_chars = self.MAX_CHARS if max_chars is None else max_chars
+        out: list[str] = []
+        used = 0
+        for p in self.problems[:shown]:
+            line = f"  - {p}"
+            if out and used + len(line) > max_chars:
+                break
+            if len(line) > max_chars:
+                line = line[:max_chars] + " ..."
+            out.append(line)
+            used += len(line) + 1
+        rest = len(self.problems) - len(out)
+        if rest:
+            files = sorted({p.file for p in self.problems if p.file})
+            target = files[0] if len(files) == 1 else "FILE"
+            out.append(f"  ... and {rest} more problem{'s' if rest != 1 else ''} "
+                       f"(fix these first, then run `symbiosis validate {target}` again)")
+        return out
 
 
 class InfeasibleError(SymbiosisError):

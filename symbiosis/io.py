@@ -216,7 +216,12 @@ def read_library(folders: list[Path], roots: list[Path] | None = None, skip: Pat
     processes: dict[str, schema.ProcessSpec] = {}
     origin: dict[str, str] = {}
     problems: list[Problem] = []
+    seen: set[Path] = set()
     for folder in folders:
+        real = Path(folder).resolve()
+        if real in seen:  # the same folder named twice (or by two paths) is read once
+            continue
+        seen.add(real)
         if not Path(folder).is_dir():
             problems.append(Problem(str(folder), "library", "process library folder not found"))
             continue

@@ -136,8 +136,8 @@ def fail(exc: Exception) -> None:
             err_console.print(f"error: {exc.problems[0]}", markup=False, highlight=False, soft_wrap=True)
         else:
             err_console.print(f"[bold red]error:[/] {len(exc.problems)} problem(s) in the case:")
-            for p in exc.problems:
-                err_console.print(f"  {p}", markup=False, highlight=False, soft_wrap=True)
+            for line in exc.lines():  # the first problems in full, the rest counted
+                err_console.print(line, markup=False, highlight=False, soft_wrap=True)
         raise typer.Exit(2)
     if isinstance(exc, InfeasibleError):
         err_console.print(str(exc), markup=False, highlight=False, soft_wrap=True)
