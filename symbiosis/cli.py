@@ -149,7 +149,7 @@ def solve(case: Path = typer.Argument(..., help="Case file (.yaml or .xlsx)."),
     if c.periods and not status_quo:  # a phased case: plan over its periods (symbiosis phased)
         from symbiosis.phased_print import run_phased
         run_phased(c, out, objective, time_limit=time_limit, mip_gap=mip_gap, threads=threads, limit=limit,
-                   alternatives=alternatives)
+                   alternatives=alternatives, parquet=parquet)
         return
     limits = None
     if limit:

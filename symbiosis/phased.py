@@ -566,20 +566,32 @@ class PhasedResult:
                 "horizon": self.horizon, "solver": self.solver, "model_size": self.model_size,
                 "timings_s": self.timings, "periods": periods}
 
-    def write(self, out_dir, html: bool = True) -> list:
+    def write(self, out_dir, html: bool = True, parquet: bool | None = None) -> list:
         """plants.csv, exchanges.csv, kpis.csv, market.csv, materials.csv, plan.csv and
         summary.json, and with ``html`` network.html (a period selector) and report.html
-        (the timeline), whole or not at all (result.write_whole)."""
+        (the timeline), whole or not at all (result.write_whole). ``parquet`` as in
+        :meth:`symbiosis.result.Result.write`: True for every table as ``name.parquet``
+        too, None for the tables over ``PARQUET_OVER`` rows when pyarrow is there."""
         import json
 
+        from symbiosis.result import PARQUET_OVER, parquet_available
+        if parquet and not parquet_available():
+            raise RuntimeError("Parquet output needs pyarrow: pip install pyarrow (or symbiosis[parquet]); "
+                               "the CSV tables are written without it")
+
+        def table(tmp, name, df):
+            df.to_csv(tmp / f"{name}.csv", index=False)
+            if parquet or (parquet is None and len(df) > PARQUET_OVER and parquet_available()):
+                df.to_parquet(tmp / f"{name}.parquet", index=False)
+
         def fill(tmp):
-            self.plants.to_csv(tmp / "plants.csv", index=False)
-            self.exchanges.to_csv(tmp / "exchanges.csv", index=False)
+            table(tmp, "plants", self.plants)
+            table(tmp, "exchanges", self.exchanges)
             self.kpis.reset_index().to_csv(tmp / "kpis.csv", index=False)
-            self.plan().to_csv(tmp / "plan.csv", index=False)
+            table(tmp, "plan", self.plan())
             for name in ("market", "materials", "inputs"):
                 frames = [getattr(r, name).assign(period=p) for p, r in self.results.items()]
-                pd.concat(frames, ignore_index=True).to_csv(tmp / f"{name}.csv", index=False)
+                table(tmp, name, pd.concat(frames, ignore_index=True))
             (tmp / "summary.json").write_text(json.dumps(self.summary(), indent=2, default=_jsonable))
             if html:
                 self.write_views(tmp)

@@ -17,8 +17,10 @@ from symbiosis.errors import CaseError, InfeasibleError, Problem, SolverError
 
 def run_phased(c, out: Path, objective: Optional[str] = None, myopic: bool = False, compare_myopic: bool = False,
                time_limit: Optional[float] = None, mip_gap: Optional[float] = None,
-               threads: Optional[int] = None, limit: Optional[list] = None, alternatives: int = 0):
-    """Solve, print and write a phased case (shared by ``phased`` and ``solve``).
+               threads: Optional[int] = None, limit: Optional[list] = None, alternatives: int = 0,
+               parquet: bool = False):
+    """Solve, print and write a phased case (shared by ``phased`` and ``solve``;
+    ``parquet``: every table also as NAME.parquet).
 
     ``limit``: ``--limit`` texts, ``KEY=VALUE`` in every period (replacing the period's
     own value; ``capex`` and ``new_plants`` count what is built in each period) or
@@ -48,7 +50,7 @@ def run_phased(c, out: Path, objective: Optional[str] = None, myopic: bool = Fal
                       f"{fmt(myo.horizon['npc']['value'], 'CNY')})")
     if alternatives:
         run_alternatives_phased(c, alternatives, objective, limits={}, **kw)
-    res.write(out)
+    res.write(out, parquet=True if parquet else None)
     console.print(f"wrote {out}/ (plants.csv, exchanges.csv, kpis.csv, plan.csv, market.csv, materials.csv, "
                   "inputs.csv, summary.json, network.html with a period selector, report.html with the timeline)")
     return res

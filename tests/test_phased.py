@@ -209,3 +209,28 @@ def test_cli_solve_on_a_phased_case_writes_the_plan(tmp_path):
     assert [p["built_plants"] for p in summary["periods"]] == [[], ["slag_cement"], []]
     bad = CliRunner().invoke(app, ["phased", str(path), "--objective", "co2x", "--out", str(out)])
     assert bad.exit_code == 2
+
+
+def test_cli_solve_parquet_on_a_phased_case(tmp_path):
+    """--parquet writes every table of a phased plan as Parquet too, equal to its CSV."""
+    pytest.importorskip("pyarrow", reason="Parquet needs pyarrow (pip install 'symbiosis[parquet]')")
+    import pandas as pd
+    import yaml
+    from typer.testing import CliRunner
+
+    from symbiosis.cli import _load_command_modules, app
+    _load_command_modules()
+    d = tutorial_data()
+    d["periods"] = three()
+    d["settings"]["objective"] = "cost"
+    path = tmp_path / "phased.yaml"
+    path.write_text(yaml.safe_dump(d, sort_keys=False))
+    out = tmp_path / "out"
+    res = CliRunner(env={"COLUMNS": "200"}).invoke(app, ["solve", str(path), "--out", str(out), "--parquet"])
+    assert res.exit_code == 0, res.output
+    for name in ("plants", "exchanges", "plan", "market", "materials", "inputs"):
+        pq, csv = pd.read_parquet(out / f"{name}.parquet"), pd.read_csv(out / f"{name}.csv")
+        assert len(pq) == len(csv) > 0 and list(pq.columns) == list(csv.columns), name
+    plain = tmp_path / "plain"
+    assert CliRunner().invoke(app, ["solve", str(path), "--out", str(plain)]).exit_code == 0
+    assert not list(plain.glob("*.parquet"))  # small tables: CSV only without --parquet
