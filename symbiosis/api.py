@@ -51,9 +51,10 @@ def optimize(case: Case, objective: str | None = None, *, time_limit: float | No
     pm = model if model is not None else ParkModel(case)
     timings.update({k: v for k, v in pm.timings.items() if k in ("candidates", "build")})
     limit = time_limit if time_limit is not None else case.settings.time_limit
+    deadline = time.perf_counter() + float(limit)
     opts = Options(objective=objective, time_limit=time_limit, mip_gap=mip_gap, threads=threads,
                    limits=limits or {}, weights=weights, status_quo=status_quo, reuse_tolerance=reuse_tolerance,
-                   deadline=time.perf_counter() + float(limit))
+                   deadline=deadline)
     handoff_before = pm.timings.get("handoff", 0.0)  # the first solve compiles, later ones update in place
     report(1, "solving")
     sol = pm.solve(opts)
@@ -68,7 +69,7 @@ def optimize(case: Case, objective: str | None = None, *, time_limit: float | No
     problems = verify(case, result, weights=weights, mip_gap=gap, mip_abs_gap=case.settings.mip_abs_gap)
     timings["verify"] = time.perf_counter() - t0
     notes = []
-    if problems and time.perf_counter() < opts.deadline - 0.05:
+    if problems and time.perf_counter() < deadline - 0.05:
         pm._tight = True
         try:
             again_sol = pm.solve(dataclasses.replace(opts, mip_gap=0.0))

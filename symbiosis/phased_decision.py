@@ -35,11 +35,13 @@ import dataclasses
 import math
 import time
 from dataclasses import dataclass
+from typing import Any
 
 import pandas as pd
 import pyomo.environ as pyo
 
 from symbiosis.case import Case
+from symbiosis.decision import _objective
 from symbiosis.errors import InfeasibleError
 from symbiosis.model import Options, SolveInfo
 from symbiosis.phased import PhasedModel, PhasedResult, make_phased_result
@@ -69,14 +71,14 @@ def _better(a: float, b: float, sense: str) -> bool:
 
 
 # ====================================================================== limits
-def parse_period_limits(case: Case, texts: list[str] | None) -> dict[int | None, dict[str, float]]:
+def parse_period_limits(case: Case, texts: list[str] | None) -> dict[int | None, dict[str, float | None]]:
     """``--limit`` on a phased case: ``KEY=VALUE`` applies in every period (it replaces the
     period's own value of that limit; ``capex`` and ``new_plants`` count what is built in
     each period), ``KEY@PERIOD=VALUE`` in one period, named by its name or start year
     (``capex@2026=5e9``, ``min_reuse_rate@'15th FYP'=0.7``). Returns {period index or None
     (all): {key: value}}. Raises ValueError naming the text and the periods."""
     from symbiosis.decision import parse_limits
-    out: dict[int | None, dict[str, float]] = {}
+    out: dict[int | None, dict[str, float | None]] = {}
     for text in texts or []:
         key, eq, value = text.partition("=")
         if not eq:
@@ -170,7 +172,8 @@ class PhasedSession:
         self.opts = Options(time_limit=time_limit, mip_gap=mip_gap, threads=threads)
         self.structure = structure
         m, pm = self.pm.m, self.pm
-        self.bins: dict[tuple, object] = {("build", *k): m.v[k] for k in pm.build_keys if not m.v[k].fixed}
+        self.bins: dict[tuple, Any] = {  # Pyomo binaries (Pyomo has no type information)
+            ("build", *k): m.v[k] for k in pm.build_keys if not m.v[k].fixed}
         for t, block in enumerate(pm.blocks):
             for p in block.closable:
                 if not block.m.w[p].fixed:
@@ -193,7 +196,7 @@ class PhasedSession:
 
     def closures(self, pattern: frozenset) -> dict[str, int]:
         """{existing plant: first period it is closed} of a pattern."""
-        out = {}
+        out: dict[str, int] = {}
         for k in self.bins:
             if k[0] == "run" and k not in pattern:
                 out[k[1]] = min(out.get(k[1], k[2]), k[2])
@@ -212,7 +215,7 @@ class PhasedSession:
         return tuple(items)
 
     def by_period(self, pattern: frozenset) -> dict[str, list[str]]:
-        out = {n: [] for n in self.names}
+        out: dict[str, list[str]] = {n: [] for n in self.names}
         for p, (t, k) in sorted(self.builds(pattern).items()):
             out[self.names[t]].append(self.plant_label(p, k))
         return out
@@ -249,7 +252,7 @@ class PhasedSession:
         """The best ``first``, then the best ``second`` keeping it (settings.reuse_tolerance
         applies to a reuse first stage, as in ``reuse-then-cost``)."""
         one = self.run(first)
-        best = one.objective
+        best = _objective(one)
         share = self.case.settings.reuse_tolerance if first == "reuse" else 0.0
         tol = _tol(best) + share * abs(best)
         self.pm.set_bound(first, best - tol if SENSE[first] == "max" else best + tol,
@@ -278,7 +281,7 @@ class PhasedSession:
 
 def _row(s: PhasedSession, p: Plan) -> dict:
     h = p.result.horizon
-    row = {name: p.values[name] for name in SENSE}
+    row: dict[str, Any] = {name: p.values[name] for name in SENSE}
     row.update({"reuse_rate": h["reuse_rate"]["value"], "investment": h["investment"]["value"],
                 "plan": s.plan_items(p.pattern)})
     row.update({f"built {n}": tuple(v) for n, v in s.by_period(p.pattern).items()})
@@ -506,7 +509,7 @@ def explain_phased(case: Case, plant: str | None = None, *, objective: str | Non
             tests = [("built in", t) for t in periods] + [("forbidden", None)]
             out = {}
             for kind, t in tests:
-                row = {"candidate": p, "test": f"built in {s.names[t]}" if kind == "built in" else "forbidden",
+                row: dict[str, Any] = {"candidate": p, "test": f"built in {s.names[t]}" if kind == "built in" else "forbidden",
                        "period": s.names[t] if t is not None else "", "start": pm.periods[t].start if t is not None
                        else math.nan, "best": (s.names[chosen] if chosen is not None else "not built"),
                        "objective": math.nan, "regret": math.inf, "reuse_change": math.nan, "cost_change": math.nan,

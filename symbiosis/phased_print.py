@@ -33,10 +33,10 @@ def run_phased(c, out: Path, objective: Optional[str] = None, myopic: bool = Fal
                                 "'periods:' with each period's start and years (see docs/phased.md)")]))
     lim = _period_limits(c, limit)
     c = with_limits(c, lim)
-    kw = dict(time_limit=time_limit, mip_gap=mip_gap, threads=threads)
     try:
-        res = optimize_phased(c, objective, myopic=myopic, **kw)  # type: ignore[arg-type]
-        other = optimize_phased(c, objective, myopic=not myopic, **kw) if compare_myopic else None  # type: ignore[arg-type]
+        res = optimize_phased(c, objective, myopic=myopic, time_limit=time_limit, mip_gap=mip_gap, threads=threads)
+        other = (optimize_phased(c, objective, myopic=not myopic, time_limit=time_limit, mip_gap=mip_gap,
+                                 threads=threads) if compare_myopic else None)
     except (InfeasibleError, SolverError) as exc:
         fail(exc)
     except ValueError as exc:
@@ -49,7 +49,8 @@ def run_phased(c, out: Path, objective: Optional[str] = None, myopic: bool = Fal
                       f"(perfect foresight {fmt(fore.horizon['npc']['value'], 'CNY')}, myopic "
                       f"{fmt(myo.horizon['npc']['value'], 'CNY')})")
     if alternatives:
-        run_alternatives_phased(c, alternatives, objective, limits={}, **kw)
+        run_alternatives_phased(c, alternatives, objective, limits={}, time_limit=time_limit, mip_gap=mip_gap,
+                                threads=threads)
     res.write(out, parquet=True if parquet else None)
     console.print(f"wrote {out}/ (plants.csv, exchanges.csv, kpis.csv, plan.csv, market.csv, materials.csv, "
                   "inputs.csv, summary.json, network.html with a period selector, report.html with the timeline)")
