@@ -902,8 +902,6 @@ def _not_a_candidate(s: Session, key: tuple) -> dict:
         elif x.force:
             row["reason"] = "forced in the case"
         else:
-            # x_ub is set by builders.add_variables; ParkModel declares it in the model.py rework
-            # (issue 10), which makes this ignore unused: hence unused-ignore
             ub = s.pm.x_ub[i]
             row["reason"] = f"capacity: it can carry nothing (bound {ub:g})"
         return row
