@@ -574,15 +574,11 @@ class PhasedResult:
         too, None for the tables over ``PARQUET_OVER`` rows when pyarrow is there."""
         import json
 
-        from symbiosis.result import PARQUET_OVER, parquet_available
-        if parquet and not parquet_available():
-            raise RuntimeError("Parquet output needs pyarrow: pip install pyarrow (or symbiosis[parquet]); "
-                               "the CSV tables are written without it")
+        from symbiosis.result import need_parquet, write_table
+        need_parquet(parquet)
 
         def table(tmp, name, df):
-            df.to_csv(tmp / f"{name}.csv", index=False)
-            if parquet or (parquet is None and len(df) > PARQUET_OVER and parquet_available()):
-                df.to_parquet(tmp / f"{name}.parquet", index=False)
+            write_table(tmp, name, df, parquet)
 
         def fill(tmp):
             table(tmp, "plants", self.plants)

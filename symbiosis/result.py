@@ -106,16 +106,11 @@ class Result:
         back in a fraction of the CSV's time; needs pyarrow, ``pip install
         symbiosis[parquet]``): True for every table, None (default) for the tables of more
         than ``PARQUET_OVER`` rows when pyarrow is installed, False for none."""
-        if parquet and not parquet_available():
-            raise RuntimeError("Parquet output needs pyarrow: pip install pyarrow (or symbiosis[parquet]); "
-                               "the CSV tables are written without it")
+        need_parquet(parquet)
 
         def fill(tmp: Path):
             for name in ("plants", "exchanges", "market", "inputs", "materials"):
-                df = getattr(self, name)
-                df.to_csv(tmp / f"{name}.csv", index=False)
-                if parquet or (parquet is None and len(df) > PARQUET_OVER and parquet_available()):
-                    df.to_parquet(tmp / f"{name}.parquet", index=False)
+                write_table(tmp, name, getattr(self, name), parquet)
             self.kpis.reset_index().to_csv(tmp / "kpis.csv", index=False)
             (tmp / "summary.json").write_text(json.dumps(self.summary(), indent=2, default=_jsonable))
             if html:
@@ -126,6 +121,21 @@ class Result:
 
 
 PARQUET_OVER = 100_000  # rows of a table beyond which Result.write adds Parquet (when pyarrow is there)
+
+
+def need_parquet(parquet: bool | None) -> None:
+    """Refuse ``parquet=True`` before anything is written when pyarrow is missing."""
+    if parquet and not parquet_available():
+        raise RuntimeError("Parquet output needs pyarrow: pip install pyarrow (or symbiosis[parquet]); "
+                           "the CSV tables are written without it")
+
+
+def write_table(folder: Path, name: str, df, parquet: bool | None) -> None:
+    """``name.csv`` and, by the rule of :meth:`Result.write` (``parquet``: True always,
+    None over ``PARQUET_OVER`` rows when pyarrow is there), ``name.parquet``."""
+    df.to_csv(folder / f"{name}.csv", index=False)
+    if parquet or (parquet is None and len(df) > PARQUET_OVER and parquet_available()):
+        df.to_parquet(folder / f"{name}.parquet", index=False)
 
 
 def parquet_available() -> bool:
